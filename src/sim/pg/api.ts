@@ -1,0 +1,186 @@
+// The PostgreSQL server as Patroni reaches it: pg_ctl, SQL over the local socket, pg_controldata,
+// timeline history files, and the data-directory tools (initdb, pg_basebackup, pg_rewind).
+// The server model (this directory) implements `PgServer`; Patroni's `Postgresql` wrapper (in
+// src/sim/patroni) calls nothing else. Every method that takes time is a Task run in the *caller's*
+// process (Patroni's), while the postmaster is its own `Process` on the same host: killing Patroni
+// leaves PostgreSQL running, exactly as in production.
+import type { Task } from '../kernel/task.js';
+import type { PgServerState } from '../history/records.js';
+
+export type ShutdownMode = 'smart' | 'fast' | 'immediate';
+export type SynchronousCommit = 'off' | 'local' | 'remote_write' | 'on' | 'remote_apply';
+
+/** Patroni's placeholder for "strict: nobody may acknowledge" (`patroni/postgresql/sync.py`). */
+export const STRICT_SYNC_PLACEHOLDER = '__patroni_strict_sync_replica_placeholder__';
+
+/** Server settings that matter to HA. Names are PostgreSQL's GUC names. */
+export interface PgSettings {
+  /** '' | '*' | 'a' | 'FIRST n (a,b)' | 'n (a,b)' | 'ANY n (a,b)' | the strict placeholder. */
+  synchronous_standby_names: string;
+  synchronous_commit: SynchronousCommit;
+  /** Milliseconds; 0 disables. Defaults 60000. */
+  wal_sender_timeout: number;
+  wal_receiver_timeout: number;
+  /** pg_rewind needs wal_log_hints or data checksums. */
+  wal_log_hints: boolean;
+  hot_standby: boolean;
+  /** Standby clusters / delayed replicas, ms. */
+  recovery_min_apply_delay: number;
+}
+
+/** Where a standby streams from (primary_conninfo). */
+export interface PgUpstream {
+  /** Host name of the upstream server (a node of this cluster or of a remote one). */
+  host: string;
+  /** application_name the standby presents (its member name, for synchronous_standby_names). */
+  applicationName: string;
+  slotName?: string;
+}
+
+export interface PgStartOptions {
+  /** Start in recovery (standby.signal). */
+  standby: boolean;
+  /** Stream from here (null: a standby with no upstream — it only replays what it has). */
+  upstream: PgUpstream | null;
+  settings?: Partial<PgSettings>;
+  /** Give up waiting for "accepting connections" after this long (pg_ctl -t). Default 60 s. */
+  timeoutMs?: number;
+}
+
+export interface PgStopOptions {
+  /** Patroni's on_safepoint: called once no user backend can commit any more (watchdog.disable). */
+  onSafepoint?: () => void;
+  /** Patroni's on_shutdown: called when the shutdown checkpoint is written, before the postmaster exits. */
+  onShutdown?: (checkpointLsn: number, prevCheckpointLsn: number) => void;
+  /** Escalate to immediate after this long (primary_stop_timeout). */
+  stopTimeoutMs?: number;
+}
+
+/** `pg_controldata` fields Patroni reads. */
+export interface ControlData {
+  /** "Database cluster state". */
+  clusterState: 'starting up' | 'shut down' | 'shut down in recovery' | 'shutting down' | 'in crash recovery' | 'in archive recovery' | 'in production';
+  systemIdentifier: string;
+  /** "Latest checkpoint's TimeLineID". */
+  timeline: number;
+  /** "Latest checkpoint location" and "Latest checkpoint's REDO location". */
+  checkpointLsn: number;
+  prevCheckpointLsn: number;
+  /** "Minimum recovery ending location" and its timeline. */
+  minRecoveryEndLsn: number;
+  minRecoveryEndTimeline: number;
+  dataChecksums: boolean;
+  walLogHints: boolean;
+}
+
+/** A row of pg_stat_replication on a primary (or cascading standby). */
+export interface ReplicationRow {
+  pid: number;
+  application_name: string;
+  state: 'startup' | 'catchup' | 'streaming' | 'backup' | 'stopping';
+  sync_state: 'async' | 'potential' | 'sync' | 'quorum';
+  sent_lsn: number;
+  write_lsn: number;
+  flush_lsn: number;
+  replay_lsn: number;
+}
+
+/**
+ * What Patroni's monitoring query returns (`Postgresql.cluster_info_query`): on a primary the
+ * timeline and current WAL flush position; on a standby timeline 0 and its receive/replay state.
+ */
+export interface ClusterInfo {
+  /** Current timeline on a primary; 0 while in recovery. */
+  timeline: number;
+  /** Primary: pg_current_wal_flush_lsn(). Standby: last replayed. */
+  walPosition: number;
+  replayLsn: number | null;
+  receiveLsn: number | null;
+  replayPaused: boolean;
+  /** pg_control_checkpoint() timeline (standby leader). */
+  pgControlTimeline: number;
+  /** pg_stat_wal_receiver.received_tli, null when not streaming. */
+  receivedTimeline: number | null;
+  /** pg_stat_wal_receiver.status and upstream host. */
+  receiverState: 'streaming' | 'starting' | 'catchup' | 'stopping' | null;
+  upstreamHost: string | null;
+  synchronousCommit: SynchronousCommit;
+  synchronousStandbyNames: string;
+  /** Only walsenders in state streaming, as Patroni's query filters them. */
+  replication: ReplicationRow[];
+  /** Postmaster start, host wall-clock µs. */
+  postmasterStartWallUs: number;
+}
+
+/** One line of a timeline history file: the parent timeline, where it ended, why. */
+export interface TimelineHistoryEntry {
+  timeline: number;
+  switchLsn: number;
+  reason: string;
+}
+
+export interface DataDirectory {
+  exists: boolean;
+  empty: boolean;
+  systemIdentifier: string | null;
+}
+
+/** Thrown by SQL when the server is not running or not (yet) accepting connections. */
+export class PgConnectionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PgConnectionError';
+  }
+}
+
+export interface RewindResult {
+  ok: boolean;
+  /** Why it failed (no wal_log_hints / checksums, source not a primary, WAL missing...). */
+  reason?: string;
+}
+
+export interface PgServer {
+  /** Node name (== host name). */
+  readonly name: string;
+
+  /** Ground truth, for detectors and tests only; Patroni must not read it (it uses the calls below). */
+  readonly groundState: PgServerState;
+
+  // ---- pg_ctl ---------------------------------------------------------------------------------
+  /** `pg_ctl start -w`: true once accepting connections; false if it failed or timed out. */
+  start(opts: PgStartOptions): Task<boolean>;
+  /** `pg_ctl stop -m mode -w`: true once the postmaster has exited. */
+  stop(mode: ShutdownMode, opts?: PgStopOptions): Task<boolean>;
+  /** `pg_ctl promote -w`: ends recovery, creates a new timeline; true once in production. */
+  promote(waitMs: number): Task<boolean>;
+  /** `pg_ctl reload` with new settings and/or a new upstream (primary_conninfo reloads since PG 13). */
+  reload(settings: Partial<PgSettings>, upstream?: PgUpstream | null): Task<void>;
+  /** Is the postmaster alive (`pg_ctl status` / postmaster.pid)? No SQL needed. */
+  isRunning(): boolean;
+  /** `pg_isready`: accepting connections? */
+  isReady(): boolean;
+
+  // ---- SQL over the local socket --------------------------------------------------------------
+  /** The monitoring query. Throws PgConnectionError if not running / not accepting connections. */
+  clusterInfo(): Task<ClusterInfo>;
+  /** CHECKPOINT. */
+  checkpoint(): Task<void>;
+  /** pg_wal_replay_pause() / pg_wal_replay_resume(). */
+  setReplayPaused(paused: boolean): Task<void>;
+
+  // ---- files ----------------------------------------------------------------------------------
+  controldata(): ControlData | null;
+  dataDirectory(): DataDirectory;
+  /** Contents of `<timeline>.history` (the lines leading to `timeline`), or [] for timeline 1. */
+  timelineHistory(timeline: number): TimelineHistoryEntry[];
+
+  // ---- tools (the server must be stopped) ------------------------------------------------------
+  initdb(): Task<boolean>;
+  /** pg_basebackup from `sourceHost`; duration grows with the data size. */
+  basebackup(sourceHost: string): Task<boolean>;
+  /** pg_rewind against `sourceHost` (a running primary, or one that checkpointed after promote). */
+  rewind(sourceHost: string): Task<RewindResult>;
+  /** Single-user crash recovery (`postgres --single`), used before pg_rewind on an unclean shutdown. */
+  crashRecoverySingleUser(): Task<boolean>;
+  removeDataDirectory(): void;
+}
