@@ -1,21 +1,21 @@
-// Every DCS backend haywire models, by kind. A backend adds one line here.
+// Every DCS backend haywire models, by kind. A backend adds its import and one entry to ALL.
 import type { DcsBackendKind } from '../history/records.js';
 import type { DcsBackendDefinition } from './backend.js';
 
-const backends = new Map<DcsBackendKind, DcsBackendDefinition>();
+// ---- backends ----
 
-export function registerBackend(def: DcsBackendDefinition): void {
-  backends.set(def.kind, def);
-}
+const ALL: readonly DcsBackendDefinition[] = [
+  // add each backend's definition here
+];
+
+const byKind = new Map<DcsBackendKind, DcsBackendDefinition>(ALL.map((b) => [b.kind, b]));
 
 export function backendFor(kind: DcsBackendKind): DcsBackendDefinition {
-  const b = backends.get(kind);
+  const b = byKind.get(kind);
   if (!b) throw new Error(`DCS backend "${kind}" is not available`);
   return b;
 }
 
 export function availableBackends(): DcsBackendKind[] {
-  return [...backends.keys()].sort();
+  return [...byKind.keys()].sort();
 }
-
-// ---- backends (each import registers itself) ----
