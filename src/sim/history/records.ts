@@ -42,11 +42,23 @@ declare module '../kernel/trace.js' {
       scenario: string;
       seed: string;
       pgNodes: string[];
-      dcs: { backend: DcsBackendKind; members: string[] };
+      dcs: {
+        backend: DcsBackendKind;
+        members: string[];
+        /** Host of each member, same order as `members` (optional: a member named like its host needs none). */
+        memberHosts?: string[];
+      };
       clients: string[];
       hosts: { name: string; domains: string[] }[];
       /** Patroni's effective dynamic config at start (ttl, loop_wait, retry_timeout, ...). */
       patroni: Record<string, unknown>;
+      /** Host of each client, same order as `clients` (optional: read from `proc.state` when absent). */
+      clientHosts?: string[];
+      /**
+       * Per-node local Patroni settings the detectors need (optional): `tags` (nofailover,
+       * failover_priority, nosync...) and the effective watchdog mode. Absent: Patroni's defaults.
+       */
+      nodes?: Record<string, { tags?: Record<string, unknown>; watchdog?: 'off' | 'automatic' | 'required' }>;
     };
     /** Phase boundaries: chaos, heal, convergence. */
     'run.phase': { phase: string };
