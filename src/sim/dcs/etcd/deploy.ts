@@ -1,0 +1,124 @@
+// Deploying an etcd cluster (v3 API) into a world, and the client Patroni links against it.
+import type { Process } from '../../host/process.js';
+import type { World } from '../../world.js';
+import type { DcsTiming } from '../abstract.js';
+import type { DcsBackendDefinition, DcsClientOptions, DcsDeploySpec, DcsDeployment } from '../backend.js';
+import type { RaftTiming } from '../raft/core.js';
+import { clusterPrefix, KEYS } from '../raft/kvcluster.js';
+import { registerDcsOutage } from '../raft/outage.js';
+import { QuorumStoreRecorder } from '../raft/records.js';
+import { Etcd3 } from './client3.js';
+import { EtcdMember, type EtcdClusterContext } from './server.js';
+
+export interface EtcdOptions {
+  /** --heartbeat-interval, ms (default 100). */
+  heartbeatMs?: number;
+  /** --election-timeout, ms (default 1000). */
+  electionMs?: number;
+  /** --pre-vote (default true since etcd 3.5). */
+  preVote?: boolean;
+}
+
+/** etcd's raft settings from its flags (etcdserver/raft.go: ElectionTick, HeartbeatTick, CheckQuorum: true). */
+export function etcdRaftTiming(o: EtcdOptions): RaftTiming {
+  const hb = o.heartbeatMs ?? 100;
+  const el = o.electionMs ?? 1000;
+  const electionTicks = Math.max(1, Math.round(el / hb));
+  return {
+    tickUs: hb * 1000,
+    heartbeatTicks: 1,
+    electionTicks,
+    randomTicks: electionTicks,
+    checkQuorumTicks: electionTicks,
+    preVote: o.preVote ?? true,
+    checkQuorum: true,
+  };
+}
+
+export class EtcdDeployment implements DcsDeployment {
+  readonly kind = 'etcd' as const;
+  readonly store: string;
+  readonly members: EtcdMember[] = [];
+  readonly recorder: QuorumStoreRecorder;
+  private readonly prefix: string;
+
+  constructor(
+    readonly world: World,
+    readonly spec: DcsDeploySpec,
+  ) {
+    this.store = spec.store;
+    this.recorder = new QuorumStoreRecorder(world.sim, spec.store);
+    this.prefix = clusterPrefix(spec.namespace, spec.scope);
+    const opts = spec.options as EtcdOptions;
+    const members = this.members;
+    const recorder = this.recorder;
+    const ctx: EtcdClusterContext = {
+      store: spec.store,
+      leaderKeys: new Set([this.prefix + KEYS.leader]),
+      recorder,
+      timing: etcdRaftTiming(opts),
+      members: () => members,
+      roleChanged: () =>
+        recorder.quorum(members.map((m) => ({ id: m.name, alive: m.alive, isLeader: m.raft?.isLeader ?? false, term: m.raft?.term ?? 0 }))),
+    };
+    spec.members.forEach((ms, i) => {
+      const host = world.net.host(ms.host);
+      const m = new EtcdMember(host, ms.name, i, ctx);
+      members.push(m);
+      // etcd runs as a systemd unit: it starts again when its host boots
+      host.onBoot(() => m.start('started at boot'));
+    });
+    registerDcsOutage(world, this);
+  }
+
+  get servers(): readonly Process[] {
+    return this.members;
+  }
+
+  start(): void {
+    for (const m of this.members) m.start('etcd started');
+  }
+
+  client(proc: Process, memberName: string, timing: DcsTiming, opts?: DcsClientOptions): Etcd3 {
+    return new Etcd3(proc, memberName, timing, this.endpoints(opts), this.prefix);
+  }
+
+  endpoints(opts?: DcsClientOptions): EtcdMember[] {
+    if (!opts?.endpoints) return this.members;
+    return opts.endpoints.map((h) => {
+      const m = this.members.find((x) => x.host.name === h || x.name === h);
+      if (!m) throw new Error(`etcd endpoint "${h}" is not a member of store ${this.store}`);
+      return m;
+    });
+  }
+
+  /** The member whose applied state is the most recent (ground truth of the committed key space). */
+  private freshest(): EtcdMember | null {
+    let best: EtcdMember | null = null;
+    for (const m of this.members) {
+      if (!m.raft) continue;
+      if (best === null || (m.raft.appliedIndex > (best.raft?.appliedIndex ?? -1))) best = m;
+    }
+    return best;
+  }
+
+  leaderHolder(scope: string): string | null {
+    const key = clusterPrefix(this.spec.namespace, scope) + KEYS.leader;
+    const m = this.freshest();
+    return m ? (m.mvcc.kvs.get(key)?.value ?? null) : null;
+  }
+
+  /** The current raft leader (ground truth for tests). */
+  raftLeader(): EtcdMember | null {
+    let best: EtcdMember | null = null;
+    for (const m of this.members) if (m.alive && m.raft?.isLeader && (best === null || m.raft.term > (best.raft?.term ?? 0))) best = m;
+    return best;
+  }
+}
+
+export const etcdBackend: DcsBackendDefinition = {
+  kind: 'etcd',
+  summary: 'etcd v3: Raft quorum, leases kept by the etcd leader, CAS transactions, watch-built cache (serializable reads)',
+  defaultMembers: 3,
+  deploy: (world, spec) => new EtcdDeployment(world, spec),
+};
