@@ -12,6 +12,8 @@ import type { TraceRecord } from '../../../src/sim/kernel/trace.js';
 export const PATRONI_DEFAULTS: DcsTiming = { ttlMs: 30_000, loopWaitMs: 10_000, retryTimeoutMs: 10_000 };
 
 export interface CycleLog {
+  /** When the cycle began (its first DCS call) and when this entry was logged. */
+  startUs: number;
   atUs: number;
   /** What the cycle did: 'renewed', 'acquired', 'lost', 'follower', 'dcs-error', ... */
   what: string;
@@ -41,8 +43,10 @@ export class LockAgent extends Process {
     this.spawn('ha-loop', this.loop());
   }
 
+  private cycleStartUs = 0;
+
   private note(what: string, error?: string): void {
-    const e: CycleLog = { atUs: this.sim.nowUs, what };
+    const e: CycleLog = { startUs: this.cycleStartUs, atUs: this.sim.nowUs, what };
     if (error !== undefined) e.error = error;
     this.log.push(e);
   }
@@ -51,6 +55,7 @@ export class LockAgent extends Process {
     const dcs = this.dcs as AbstractDCS;
     for (;;) {
       let leaderVersion: number | string | null = null;
+      this.cycleStartUs = this.sim.nowUs;
       try {
         const c = yield* dcs.getCluster();
         if (c.leader?.name === this.host.name) {
