@@ -4,6 +4,47 @@
 // src/sim/patroni) calls nothing else. Every method that takes time is a Task run in the *caller's*
 // process (Patroni's), while the postmaster is its own `Process` on the same host: killing Patroni
 // leaves PostgreSQL running, exactly as in production.
+//
+// What the agent must know (implementation: server.ts, postmaster.ts, tools.ts):
+//  - Nodes are built with `deployPg(world, { nodes })` (deploy.ts): one server per host, node name ==
+//    host name. The postmaster process is "<node>/postgres" (crash / pause it with the kernel's
+//    faults); "<node>/pg_tools" carries pg_basebackup / pg_rewind traffic. `pgServers(sim)` maps
+//    names to servers.
+//  - Waits poll like pg_ctl (every 100 ms of the caller's clock). A paused caller stops waiting; a
+//    paused postmaster receives signals (stop, promote, reload) when it resumes, like SIGCONT.
+//  - start(): false if already running, no valid data directory, or not ready within timeoutMs
+//    (the server keeps starting). A data directory left "in production" / "in crash recovery" /
+//    "in archive recovery" (unclean) is recovered first: crash recovery replays to the end of the
+//    WAL on disk; WAL only in the buffers of the dead server is lost (`pg.recovery`). Starting a
+//    primary (standby=false) on WAL that another node writes, or after losing an unflushed tail,
+//    continues on the same timeline number: ground truth records a new branch (`pg.branch`).
+//  - stop(): on_safepoint fires once no client backend is left (fast: at once; smart: when the
+//    clients disconnect); on_shutdown(ckpt, ckpt) when pg_controldata shows "shut down" (primaries
+//    only: a standby ends "shut down in recovery"). A primary's walsenders then wait for their
+//    standbys to confirm the shutdown checkpoint (or wal_sender_timeout) before the postmaster exits.
+//    stopTimeoutMs escalates to immediate, then to SIGKILL (Patroni's terminate_postmaster).
+//  - promote(): the walreceiver stops, everything received is replayed (a replay pause and
+//    recovery_min_apply_delay end), the new timeline = highest timeline this node has a history
+//    file for + 1, forking at the end of the received WAL. pg_control keeps the old timeline until
+//    a checkpoint: the spread one PostgreSQL requests (timings.checkpointAfterPromoteMs) or an
+//    explicit checkpoint() — pg_rewind against a source that has not checkpointed reports "no
+//    rewind required" and changes nothing, exactly as the real tool does.
+//  - clusterInfo()/checkpoint()/setReplayPaused() throw PgConnectionError when the server is down,
+//    starting, shutting down, or (with opts.timeoutMs) does not answer in time; without a timeout a
+//    paused server makes them wait, like Patroni's psycopg call would.
+//  - A standby streams only if its WAL is a prefix of the upstream's history (same branch, or its
+//    end is at or before the point where the upstream's timeline forked from it) and the upstream's
+//    timeline is not older. Otherwise `pg.replication` says 'diverged' and it keeps retrying every
+//    wal_retrieve_retry_interval (5 s) — Patroni must rewind or reinitialise it.
+//  - rewind(): needs the target stopped cleanly (run crashRecoverySingleUser() first after a crash;
+//    note its checkpoints add WAL), wal_log_hints (as of the last start) or data checksums, and a
+//    reachable running source. It sets the target's WAL to the source's (branch, flush position)
+//    and leaves pg_control "in archive recovery": start it as a standby of the source.
+//  - basebackup(): the data directory is replaced (whatever was there is reported as discarded in
+//    `pg.clone`); on failure the directory is removed.
+//  - Remote checks Patroni's rewind logic makes against the leader (pg_is_in_recovery,
+//    IDENTIFY_SYSTEM, TIMELINE_HISTORY, CHECKPOINT, pg_control_checkpoint) are the `PgAdmin`
+//    service in sql.ts: `net.call(patroniProc, pgServers(sim).get(leader).postmaster, PgAdmin, ...)`.
 import type { Task } from '../kernel/task.js';
 import type { PgServerState } from '../history/records.js';
 
@@ -133,6 +174,12 @@ export class PgConnectionError extends Error {
   }
 }
 
+/** Options of the SQL calls over the local socket (additive). */
+export interface PgQueryOptions {
+  /** Throw PgConnectionError after this long without an answer (default: wait indefinitely). */
+  timeoutMs?: number;
+}
+
 export interface RewindResult {
   ok: boolean;
   /** Why it failed (no wal_log_hints / checksums, source not a primary, WAL missing...). */
@@ -162,11 +209,11 @@ export interface PgServer {
 
   // ---- SQL over the local socket --------------------------------------------------------------
   /** The monitoring query. Throws PgConnectionError if not running / not accepting connections. */
-  clusterInfo(): Task<ClusterInfo>;
+  clusterInfo(opts?: PgQueryOptions): Task<ClusterInfo>;
   /** CHECKPOINT. */
-  checkpoint(): Task<void>;
-  /** pg_wal_replay_pause() / pg_wal_replay_resume(). */
-  setReplayPaused(paused: boolean): Task<void>;
+  checkpoint(opts?: PgQueryOptions): Task<void>;
+  /** pg_wal_replay_pause() / pg_wal_replay_resume(). Throws (SQLSTATE 55000) outside recovery. */
+  setReplayPaused(paused: boolean, opts?: PgQueryOptions): Task<void>;
 
   // ---- files ----------------------------------------------------------------------------------
   controldata(): ControlData | null;
