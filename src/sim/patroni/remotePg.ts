@@ -1,18 +1,19 @@
-// Connections Patroni opens to *another* node's PostgreSQL: the rewind checks against the leader
-// (`pg_is_in_recovery()`, IDENTIFY_SYSTEM, TIMELINE_HISTORY, CHECKPOINT). Simplification (see
-// docs/fidelity.md): each is one request/response whose cost is a round trip on the simulated
-// network, failing like a connection would — after the connect timeout when the path is cut or the
-// host is down, at once when the server is not accepting connections. The answer reads the remote
-// server's state at the moment the request arrives.
+// Connections Patroni opens to *another* node's PostgreSQL for the rewind logic (`pg_is_in_recovery()`,
+// IDENTIFY_SYSTEM, TIMELINE_HISTORY, CHECKPOINT against the leader), over the PostgreSQL room's
+// `PgAdmin` service with libpq's connect_timeout as Patroni sets it
+// (`patroni/postgresql/connection.py DEFAULT_CONNECT_TIMEOUT = 3`).
 import type { Process } from '../host/process.js';
 import type { Task } from '../kernel/task.js';
 import { sToUs } from '../kernel/time.js';
-import { PgConnectionError, type PgServer } from '../pg/api.js';
+import { NetError, RemoteError } from '../net/network.js';
+import { PgConnectionError } from '../pg/api.js';
+import { PgAdmin, type AdminRequest, type AdminResponse } from '../pg/sql.js';
 
-/** libpq connect_timeout Patroni uses for these checks (seconds). */
+/** `patroni/postgresql/connection.py DEFAULT_CONNECT_TIMEOUT` (seconds). */
 export const REMOTE_PG_CONNECT_TIMEOUT_S = 3;
 
-export type PgServerLookup = (host: string) => PgServer | null;
+/** The postmaster process of the PostgreSQL node on `host`, or null. */
+export type PgServerLookup = (host: string) => Process | null;
 
 export class RemotePg {
   constructor(
@@ -20,21 +21,19 @@ export class RemotePg {
     private readonly lookup: PgServerLookup,
   ) {}
 
-  /** Run `fn` against the server on `host` as one round trip; throws PgConnectionError when it cannot. */
-  *query<T>(host: string, fn: (srv: PgServer) => Task<T>): Task<T> {
-    const net = this.proc.net;
-    const srv = this.lookup(host);
-    const me = this.proc.host;
-    const there = net.hasHost(host) ? net.host(host) : null;
-    if (srv === null || there === null || !there.powered || !net.connected(me, there)) {
+  /** One administrative request to the server on `host`; PgConnectionError when it fails. */
+  *admin<K extends AdminRequest['kind']>(host: string, req: Extract<AdminRequest, { kind: K }>): Task<Extract<AdminResponse, { kind: K }>> {
+    const target = this.lookup(host);
+    if (target === null) {
       yield* this.proc.sleep(sToUs(REMOTE_PG_CONNECT_TIMEOUT_S));
       throw new PgConnectionError(`could not connect to server on ${host}: timeout expired`);
     }
-    const rttUs = net.baseRttUs(me, there);
-    yield* this.proc.sleep(rttUs);
-    if (!srv.isReady()) throw new PgConnectionError(`connection to server on ${host} failed: the database system is not accepting connections`);
-    const r = yield* fn(srv);
-    yield* this.proc.sleep(rttUs / 2);
-    return r;
+    try {
+      const r = yield* this.proc.net.call(this.proc, target, PgAdmin, req, { timeoutUs: sToUs(REMOTE_PG_CONNECT_TIMEOUT_S) });
+      return r as Extract<AdminResponse, { kind: K }>;
+    } catch (e) {
+      if (e instanceof NetError || e instanceof RemoteError) throw new PgConnectionError(`${req.kind} on ${host}: ${e.message}`);
+      throw e;
+    }
   }
 }

@@ -5,6 +5,7 @@
 import type { Task } from '../kernel/task.js';
 import { Leader, type Member } from '../dcs/cluster.js';
 import { PgConnectionError, type ControlData } from '../pg/api.js';
+import { RECORD_BYTES } from '../pg/config.js';
 import { CriticalTask } from './asyncExecutor.js';
 import { hostOfMember, type Postgresql } from './postgresql.js';
 import type { RemotePg } from './remotePg.js';
@@ -79,8 +80,8 @@ export class Rewind {
   /** `Rewind.check_leader_is_not_in_recovery`: true / null. */
   private *checkLeaderIsNotInRecovery(host: string): Task<boolean | null> {
     try {
-      const info = yield* this.remote.query(host, (srv) => srv.clusterInfo());
-      return info.timeline > 0 ? true : null;
+      const r = yield* this.remote.admin(host, { kind: 'is_in_recovery' });
+      return r.inRecovery ? null : true; // 'Leader is still in_recovery and therefore can't be used for rewind'
     } catch (e) {
       if (!(e instanceof PgConnectionError)) throw e;
       return null;
@@ -129,13 +130,11 @@ export class Rewind {
   }
 
   /**
-   * `Rewind._get_checkpoint_end`: where the shutdown checkpoint record ends (pg_waldump). The server
-   * model does not expose WAL records, so this returns 0 ("failed to parse"), as Patroni does when
-   * pg_waldump fails: a former primary then counts as needing pg_rewind (conservative: an extra
-   * rewind, never a missed one).
+   * `Rewind._get_checkpoint_end`: where the checkpoint record at `lsn` ends (Patroni reads it with
+   * pg_waldump). In the server model a checkpoint record is RECORD_BYTES.checkpoint long.
    */
-  private checkpointEnd(_timeline: number, _lsn: number): number {
-    return 0;
+  private checkpointEnd(_timeline: number, lsn: number): number {
+    return lsn + RECORD_BYTES.checkpoint;
   }
 
   /** `Rewind._check_timeline_and_lsn` */
@@ -150,15 +149,14 @@ export class Rewind {
     let history: [number, number][] | null = null;
     let needRewind: boolean | null = null;
     try {
-      const r = yield* this.remote.query(host, function* (srv) {
-        const info = yield* srv.clusterInfo();
-        const tl = info.timeline;
-        return { tl, history: srv.timelineHistory(tl) };
-      });
-      const primaryTimeline = r.tl;
+      const id = yield* this.remote.admin(host, { kind: 'identify_system' });
+      const primaryTimeline = id.timeline;
       if (localTimeline > primaryTimeline) needRewind = true;
       else if (localTimeline === primaryTimeline) needRewind = false;
-      else if (primaryTimeline > 1) history = r.history.map((e) => [e.timeline, e.switchLsn]);
+      else if (primaryTimeline > 1) {
+        const h = yield* this.remote.admin(host, { kind: 'timeline_history', timeline: primaryTimeline });
+        history = h.history.map((e) => [e.timeline, e.switchLsn]);
+      }
     } catch (e) {
       if (!(e instanceof PgConnectionError)) throw e;
       return;
@@ -231,15 +229,12 @@ export class Rewind {
       // standby-cluster leader: run CHECKPOINT on the remote primary ourselves
       let leaderStatus: string | null = null;
       try {
-        yield* this.remote.query(host, function* (srv) {
-          const info = yield* srv.clusterInfo();
-          if (info.timeline === 0) throw new PgConnectionError('is_in_recovery=true');
-          yield* srv.checkpoint();
-          return null;
-        });
+        const r = yield* this.remote.admin(host, { kind: 'is_in_recovery' });
+        if (r.inRecovery) leaderStatus = 'is_in_recovery=true';
+        else yield* this.remote.admin(host, { kind: 'checkpoint' });
       } catch (e) {
         if (!(e instanceof PgConnectionError)) throw e;
-        leaderStatus = e.message === 'is_in_recovery=true' ? e.message : 'not accessible or not healthy';
+        leaderStatus = 'not accessible or not healthy';
       }
       if (leaderStatus) return null; // 'Can not use %s for rewind: %s'
     } else if (!checkpointStatus) {
