@@ -33,8 +33,16 @@ export class QueryTimeout extends Error {
 export type TimeoutAction =
   /** Close the connection (most application timeouts): the server may still commit. */
   | 'disconnect'
-  /** Send a cancel request first (statement_timeout, pg_cancel_backend): a COMMIT waiting for a standby returns with a WARNING. */
-  | 'cancel';
+  /**
+   * Send a cancel request and wait for the answer (statement_timeout, JDBC setQueryTimeout): a
+   * COMMIT waiting for a standby then returns success with a WARNING — acknowledged, not replicated.
+   */
+  | 'cancel'
+  /**
+   * Send a cancel request and give up at once (Go's pgx on context cancellation): the server ends
+   * the wait and the commit becomes visible locally, while the client reports an unknown outcome.
+   */
+  | 'cancel-and-close';
 
 export interface ConnectOptions {
   /** libpq connect_timeout (local µs). null: the kernel's SYN retries (~127 s). */
@@ -135,15 +143,19 @@ export class PgClientSession {
     const c = new Completion<SqlResult>();
     this.pending.set(id, c);
     this.end.send({ t: 'query', id, q });
-    if (onTimeout === 'cancel' && timeoutUs !== null) {
+    if ((onTimeout === 'cancel' || onTimeout === 'cancel-and-close') && timeoutUs !== null) {
       try {
         return yield* c.wait(this.proc.host, timeoutUs, () => new QueryTimeout('canceling statement due to statement timeout'));
       } catch (e) {
         if (!(e instanceof QueryTimeout)) throw e;
       }
-      // send a cancel request and give the server a moment to answer (a COMMIT in its sync wait
-      // then returns success with a WARNING); if nothing comes, give up on the connection
       this.end.send({ t: 'cancel', id });
+      if (onTimeout === 'cancel-and-close') {
+        this.close();
+        throw new QueryTimeout('query cancelled after timeout; connection closed');
+      }
+      // give the server a moment to answer the cancel (a COMMIT in its sync wait then returns
+      // success with a WARNING); if nothing comes, give up on the connection
       try {
         return yield* c.wait(this.proc.host, 5_000_000, () => new QueryTimeout('cancel request not answered'));
       } catch (e) {
