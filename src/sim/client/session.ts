@@ -171,6 +171,12 @@ export class PgClientSession {
     }
   }
 
+  /** The connection was reset under us (e.g. the VIP moved and the new holder sent RST). */
+  abort(why: string): void {
+    this.lost(why);
+    this.end.close();
+  }
+
   close(): void {
     if (this.dead === null) this.dead = 'closed by client';
     this.pending.clear();

@@ -22,6 +22,8 @@ interface Holding {
 export class VipTable {
   private readonly holders = new Map<string, Holding[]>();
   private readonly trackers = new Map<string, TargetTracker>();
+  /** Client sessions opened through a VIP, with the host that accepted them. */
+  private readonly sessions = new Map<string, { session: PgClientSession; host: Host }[]>();
 
   constructor(readonly sim: Sim) {}
 
@@ -63,7 +65,21 @@ export class VipTable {
   }
 
   publish(vip: string, reason: string): void {
-    this.tracker(vip).set(this.resolve(vip)?.name ?? null, reason);
+    const now = this.resolve(vip);
+    this.tracker(vip).set(now?.name ?? null, reason);
+    // ARP now sends the address's packets elsewhere: connections to the old holder are reset by
+    // whoever receives them (or time out if nobody does)
+    const ss = this.sessions.get(vip) ?? [];
+    const keep = ss.filter((x) => x.session.alive && x.host === now);
+    for (const x of ss) if (x.session.alive && x.host !== now) x.session.abort(`connection to ${vip} reset: the address moved away from ${x.host.name}`);
+    this.sessions.set(vip, keep);
+  }
+
+  /** Track a session opened through the VIP to `host`. */
+  opened(vip: string, host: Host, session: PgClientSession): void {
+    const ss = (this.sessions.get(vip) ?? []).filter((x) => x.session.alive);
+    ss.push({ session, host });
+    this.sessions.set(vip, ss);
   }
 }
 
@@ -152,12 +168,21 @@ export class VipRouter implements Router {
   ) {}
 
   *connect(proc: Process): Task<PgClientSession> {
-    const host = vipTable(proc.sim).resolve(this.name);
-    if (host === null) {
-      // nobody answers ARP: the SYN goes nowhere until the connect timeout
-      yield* proc.sleep(this.connectTimeoutUs ?? 127_000_000);
-      throw new ConnectionLost(`connection to server at "${this.name}" failed: timeout expired`, false);
+    // nobody answers ARP for the address: Linux sends 3 ARP probes a second apart, then the
+    // connect fails with "No route to host"
+    let host = vipTable(proc.sim).resolve(this.name);
+    for (let probe = 0; host === null && probe < 3; probe++) {
+      yield* proc.sleep(1_000_000);
+      host = vipTable(proc.sim).resolve(this.name);
     }
-    return yield* PgClientSession.open(proc, postgresOf(proc.sim, host.name), { connectTimeoutUs: this.connectTimeoutUs });
+    if (host === null) throw new ConnectionLost(`connection to server at "${this.name}" failed: No route to host`, false);
+    const s = yield* PgClientSession.open(proc, postgresOf(proc.sim, host.name), { connectTimeoutUs: this.connectTimeoutUs });
+    const t = vipTable(proc.sim);
+    if (t.resolve(this.name) !== host) {
+      s.abort(`connection to ${this.name} reset: the address moved during connect`);
+      throw new ConnectionLost(`connection to server at "${this.name}" failed: connection reset`, false);
+    }
+    t.opened(this.name, host, s);
+    return s;
   }
 }
