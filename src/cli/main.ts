@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// haywire command line (placeholder until the scenario CLI lands): runs the kernel demo.
-import { runPingDemo } from '../demo/pingDemo.js';
+// The `haywire` command (bin of the package; `npm start` runs it with no arguments).
+import { runCli } from './cli.js';
+import { processIo } from './io.js';
 
-const r = runPingDemo(process.argv[2] ?? '1');
-for (const l of r.lines) console.log(l);
+process.exitCode = await runCli(process.argv.slice(2), processIo());
