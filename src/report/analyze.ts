@@ -20,6 +20,8 @@ import { INCIDENT_KINDS, replayCommand, type Incident, type IncidentDraft } from
 import type { WriteOracle } from './lineage.js';
 import { computeMetrics, type Metrics } from './metrics.js';
 import type { DetectorOptions } from './settings.js';
+import { buildTimeline, type Timeline } from './timeline.js';
+import { openTraceFile } from './traceFile.js';
 
 export interface RunResult {
   /** The scenario file (as given to the CLI). */
@@ -140,4 +142,19 @@ export function analyzeRecords(records: Iterable<TraceRecord>, opts: AnalyzeOpti
   const b = new HistoryBuilder();
   for (const r of records) b.push(r);
   return analyzeHistory(b.finish(opts.endUs), opts);
+}
+
+/** Analyse a trace file written by `TraceFileWriter` (streamed: the file is not held in memory). */
+export function analyzeTraceFile(path: string, opts: AnalyzeOptions = {}): Analysis {
+  const reader = openTraceFile(path);
+  const b = new HistoryBuilder();
+  for (const r of reader.records()) b.push(r);
+  const o: AnalyzeOptions = { scenario: reader.header.scenario, seed: reader.header.seed, ...opts };
+  if (o.traceHash === undefined && reader.footer) o.traceHash = reader.footer.traceHash;
+  return analyzeHistory(b.finish(o.endUs), o);
+}
+
+/** The timeline lanes of an analysed run (for the HTML report and the replay). */
+export function timelineOf(a: Analysis): Timeline {
+  return buildTimeline(a.history, a.result.incidents);
 }

@@ -12,6 +12,7 @@ import '../sim/history/records.js';
 import type {} from '../sim/host/host.js';
 import type {} from '../sim/net/network.js';
 import type {} from '../sim/faults/nemesis.js';
+import type { PgNodeSnapshot } from '../sim/pg/records.js';
 import { SpanTrack, mergeIntervals, subtractIntervals, where, type Interval, type Span } from './intervals.js';
 import { patroniSettings, type PatroniSettings, type WatchdogMode } from './settings.js';
 import { WriteTable } from './writes.js';
@@ -35,6 +36,10 @@ export interface BranchInfo {
   /** The node that created it (promoted, or first seen on a root). */
   node: string;
   atUs: number;
+  /** Created by a promotion (`pg.promote`); false for roots and silent forks. */
+  promoted: boolean;
+  /** Why (pg.branch reason): "promote", "initdb", a silent fork after losing an unflushed tail... */
+  reason?: string;
 }
 
 export interface RewindEvent {
@@ -231,6 +236,10 @@ export interface History {
   staleReads: StaleReadEpisode[];
   reads: { ok: number; fail: number; info: number; stale: number };
   clientBuckets: ClientBucket[];
+  /** The last `pg.snapshot` (every node's WAL tip at the end of the run), if the run emitted one. */
+  snapshot: { tUs: number; reason: string; nodes: PgNodeSnapshot[] } | null;
+  /** Commits whose synchronous-replication wait was cancelled or terminated (locally visible, maybe unreplicated). */
+  syncWaitsAbandoned: { tUs: number; node: string; writeId: number; outcome: 'cancelled' | 'terminated' }[];
 }
 
 // ---- small streaming helpers ------------------------------------------------------------------
@@ -374,6 +383,8 @@ export class HistoryBuilder {
   private readonly reads = { ok: 0, fail: 0, info: 0, stale: 0 };
   private readonly buckets = new Buckets(2000, 100_000);
   private readonly procHosts = new Map<string, string>();
+  private snapshot: History['snapshot'] = null;
+  private readonly syncWaits: History['syncWaitsAbandoned'] = [];
   private finished: History | null = null;
 
   /** Feed one record (bound, so it can be passed to `trace.subscribe`). */
@@ -423,20 +434,41 @@ export class HistoryBuilder {
         if (rec.reason !== undefined) v.reason = rec.reason;
         track(this.pg, rec.node, samePg).set(t, v);
         if (rec.branch >= 0 && !this.branches.has(rec.branch) && rec.state !== 'uninitialized') {
-          this.branches.set(rec.branch, { branch: rec.branch, timeline: rec.timeline, parentBranch: null, switchLsn: 0, node: rec.node, atUs: t });
+          this.branches.set(rec.branch, { branch: rec.branch, timeline: rec.timeline, parentBranch: null, switchLsn: 0, node: rec.node, atUs: t, promoted: false });
         }
         return;
       }
       case 'pg.promote': {
         this.node(rec.node);
         const parent = rec.parentBranch >= 0 && rec.parentBranch !== rec.branch ? rec.parentBranch : null;
-        this.branches.set(rec.branch, { branch: rec.branch, timeline: rec.timeline, parentBranch: parent, switchLsn: rec.switchLsn, node: rec.node, atUs: t });
+        const known = this.branches.get(rec.branch);
+        this.branches.set(rec.branch, { branch: rec.branch, timeline: rec.timeline, parentBranch: parent, switchLsn: rec.switchLsn, node: rec.node, atUs: known?.atUs ?? t, promoted: true, reason: known?.reason ?? 'promote' });
         return;
       }
+      case 'pg.branch': {
+        // every branch the PostgreSQL model creates: initdb roots, promotions, and silent forks
+        // (a primary restarting after losing its unflushed tail keeps its timeline number)
+        const known = this.branches.get(rec.branch);
+        const b: BranchInfo = { branch: rec.branch, timeline: rec.timeline, parentBranch: rec.parentBranch, switchLsn: rec.switchLsn, node: rec.node, atUs: known?.atUs ?? t, promoted: known?.promoted ?? false, reason: rec.reason };
+        this.branches.set(rec.branch, b);
+        return;
+      }
+      case 'pg.initdb':
+        this.node(rec.node);
+        if (!this.branches.has(rec.branch)) {
+          this.branches.set(rec.branch, { branch: rec.branch, timeline: rec.timeline, parentBranch: null, switchLsn: 0, node: rec.node, atUs: t, promoted: false, reason: 'initdb' });
+        }
+        return;
+      case 'pg.snapshot':
+        this.snapshot = { tUs: t, reason: rec.reason, nodes: rec.nodes.map((n) => ({ ...n })) };
+        return;
+      case 'pg.syncwait':
+        this.syncWaits.push({ tUs: t, node: rec.node, writeId: rec.writeId, outcome: rec.outcome });
+        return;
       case 'pg.write':
         this.writes.commit(rec.writeId, rec.node, rec.branch, rec.timeline, rec.lsn, t);
         if (!this.branches.has(rec.branch)) {
-          this.branches.set(rec.branch, { branch: rec.branch, timeline: rec.timeline, parentBranch: null, switchLsn: 0, node: rec.node, atUs: t });
+          this.branches.set(rec.branch, { branch: rec.branch, timeline: rec.timeline, parentBranch: null, switchLsn: 0, node: rec.node, atUs: t, promoted: false });
         }
         return;
       case 'pg.replication': {
@@ -769,6 +801,8 @@ export class HistoryBuilder {
       staleReads: this.staleReads.sort((a, b) => a.fromUs - b.fromUs),
       reads: this.reads,
       clientBuckets: this.buckets.items,
+      snapshot: this.snapshot,
+      syncWaitsAbandoned: this.syncWaits,
     };
     return this.finished;
   }

@@ -42,7 +42,8 @@ export function usToMsExact(us: number): number {
 }
 
 function trim(x: number, digits: number): string {
-  return x.toFixed(digits).replace(/\.?0+$/, '');
+  const s = x.toFixed(digits);
+  return s.includes('.') ? s.replace(/\.?0+$/, '') : s;
 }
 
 /** A duration for sentences: "7.2 s", "41 s", "350 ms", "2 min 5 s". */

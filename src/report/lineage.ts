@@ -7,6 +7,7 @@
 //
 // This is the reference semantics the PostgreSQL model's own end-of-run snapshot must agree with;
 // `WriteOracle` lets a caller substitute that snapshot (`containsWrite`) when it is available.
+import { BranchMap, containsWrite as pgContainsWrite } from '../sim/pg/lineage.js';
 import type { BranchInfo, History } from './history.js';
 import { contained, type WriteRow } from './writes.js';
 
@@ -117,6 +118,38 @@ export function lineageOracle(h: History, l: FinalLineage = finalLineage(h)): Wr
     containsWrite(writeId: number): boolean {
       const w = h.writes.get(writeId);
       return w !== undefined && inLineage(l, w);
+    },
+  };
+}
+
+/** The PostgreSQL model's branch table, rebuilt from the history's branches. */
+export function branchTable(h: History): BranchMap {
+  const t = new BranchMap();
+  for (const b of h.branches) {
+    t.add({ id: b.branch, timeline: b.timeline, parent: b.parentBranch, switchLsn: b.switchLsn, creator: b.node, sysid: '', createdAtUs: b.atUs, reason: b.reason ?? '' });
+  }
+  return t;
+}
+
+/**
+ * The oracle from the PostgreSQL model's end-of-run `pg.snapshot`: the final node's WAL tip (its
+ * branch; up to its flushed position, or everything it wrote while it is still running) judged with
+ * the model's own `containsWrite` (src/sim/pg/lineage.ts). Null when the run emitted no snapshot or
+ * the snapshot does not cover the final node. Equivalent to `lineageOracle` except at the final
+ * branch's tip, where it uses the recorded position instead of "everything".
+ */
+export function snapshotOracle(h: History, l: FinalLineage): WriteOracle | null {
+  if (!h.snapshot || l.node === null) return null;
+  const snap = h.snapshot.nodes.find((n) => n.node === l.node);
+  if (!snap || snap.branch <= 0) return null;
+  const table = branchTable(h);
+  if (!table.has(snap.branch)) return null;
+  const lsn = snap.state === 'running' ? Math.max(snap.flushLsn, snap.walEndLsn) : snap.flushLsn;
+  return {
+    containsWrite(writeId: number): boolean {
+      const w = h.writes.get(writeId);
+      if (!w || w.commitNode === null || !Number.isNaN(w.crashLostUs) || !table.has(w.branch)) return false;
+      return pgContainsWrite(table, { branch: snap.branch, lsn }, { branch: w.branch, lsn: w.lsn });
     },
   };
 }

@@ -77,9 +77,12 @@ export function cycleAt(ctx: DetectorContext, node: string, tUs: number): CycleS
   return lastSpanStartedBy(ctx.h.cycles[node] ?? [], tUs) as CycleSpan | undefined;
 }
 
-/** Distinct cycle lines logged by a node in [fromUs, toUs] (runs that overlap the window). */
+/**
+ * Runs of identical cycle lines in force during [fromUs, toUs]: the line logged last before the
+ * window (what the node believed when it began) and every line logged inside it.
+ */
 export function cyclesIn(ctx: DetectorContext, node: string, fromUs: number, toUs: number): CycleSpan[] {
-  return (ctx.h.cycles[node] ?? []).filter((c) => c.lastUs >= fromUs && c.fromUs <= toUs);
+  return (ctx.h.cycles[node] ?? []).filter((c) => c.toUs > fromUs && c.fromUs <= toUs);
 }
 
 export function faultsIn(ctx: DetectorContext, fromUs: number, toUs: number, pred: (f: FaultSpan) => boolean = () => true): FaultSpan[] {
@@ -150,7 +153,7 @@ export function pgAfter(ctx: DetectorContext, node: string, tUs: number): Span<P
 /** The promotion that made `node` writable at about `tUs` (its most recent pg.promote at or before it). */
 export function promotionOf(ctx: DetectorContext, node: string, tUs: number): BranchInfo | undefined {
   let best: BranchInfo | undefined;
-  for (const b of ctx.h.branches) if (b.node === node && b.parentBranch !== null && b.atUs <= tUs + 1 && (best === undefined || b.atUs > best.atUs)) best = b;
+  for (const b of ctx.h.branches) if (b.node === node && b.promoted && b.atUs <= tUs + 1 && (best === undefined || b.atUs > best.atUs)) best = b;
   return best;
 }
 

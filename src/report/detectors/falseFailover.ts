@@ -71,7 +71,7 @@ function judge(ctx: DetectorContext, p: Promotion, x: string): IncidentDraft | n
   ];
   const win0 = Math.max(h.startUs, p.atUs - ttlUs - s.loopWaitS * 1e6);
   for (const o of agentOutages(ctx, x, win0, p.atUs)) {
-    const len = Math.min(o.toUs, p.atUs) - o.fromUs;
+    const len = o.toUs - o.fromUs;
     clauses.push(
       o.state === 'paused'
         ? `${x}'s Patroni was paused for ${fmtDuration(o.toUs - o.fromUs)} from ${fmtAt(o.fromUs)}${len > ttlUs ? ` (longer than ttl ${s.ttlS} s)` : ''}, so it could not renew the leader key`

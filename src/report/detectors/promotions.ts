@@ -30,7 +30,7 @@ export function promotions(ctx: DetectorContext): Promotion[] {
   const used = new Set<number>();
   const out: Promotion[] = [];
   for (const b of h.branches) {
-    if (b.parentBranch === null) continue;
+    if (!b.promoted || b.parentBranch === null) continue;
     let previous: string | null = null;
     let previousEndUs: number | null = null;
     let bestEnd = Number.NEGATIVE_INFINITY;
