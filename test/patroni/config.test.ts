@@ -55,7 +55,7 @@ describe('GlobalConfig', () => {
     expect(new GlobalConfig({ synchronous_mode: 'on', standby_cluster: { host: 'x' } }).is_synchronous_mode).toBe(false);
     expect(new GlobalConfig({ synchronous_mode_strict: true }).min_synchronous_nodes).toBe(1);
     expect(new GlobalConfig({ standby_cluster: { primary_slot_name: 'x' } }).is_standby_cluster).toBe(false);
-    expect(new GlobalConfig({ pause: 'on' }).is_paused).toBe(true);
+    expect(new GlobalConfig({ pause: 'on' as unknown as boolean }).is_paused).toBe(true);
   });
 });
 

@@ -13,7 +13,8 @@ export interface FailsafeRequest {
 }
 
 export class Failsafe {
-  private lastUpdateWallUs = 0;
+  /** null: never (Python's 0 is the 1970 epoch; the simulated wall clock starts at 0). */
+  private lastUpdateWallUs: number | null = null;
   private name = '';
   private connUrl: string | null = null;
   private apiUrl: string | null = null;
@@ -33,14 +34,14 @@ export class Failsafe {
   }
 
   private reset(): void {
-    this.lastUpdateWallUs = 0;
+    this.lastUpdateWallUs = null;
     this.name = '';
     this.connUrl = null;
     this.apiUrl = null;
   }
 
   private get valid(): boolean {
-    return this.lastUpdateWallUs + this.ttlS() * 1e6 > this.proc.wallUs();
+    return this.lastUpdateWallUs !== null && this.lastUpdateWallUs + this.ttlS() * 1e6 > this.proc.wallUs();
   }
 
   /** `Failsafe.leader`: the leader that pinged us within ttl, as a Leader with a RemoteMember. */
@@ -65,8 +66,8 @@ export class Failsafe {
   }
 
   /** `Failsafe.set_is_active` (primary): a wall-clock µs timestamp, or 0 to disable. */
-  set_is_active(valueWallUs: number): void {
+  set_is_active(valueWallUs: number | null): void {
     this.lastUpdateWallUs = valueWallUs;
-    if (!valueWallUs) this.reset();
+    if (valueWallUs === null) this.reset();
   }
 }

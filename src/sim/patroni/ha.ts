@@ -51,17 +51,18 @@ export class Ha {
   private leaderTimeline: number | null = null;
   recovering = false;
   readonly asyncResponse = new CriticalTask<boolean>();
-  private crashRecoveryStartedWallUs = 0;
+  private crashRecoveryStartedWallUs: number | null = null;
   private startTimeoutS: number | null = null;
   readonly executor: AsyncExecutor;
   readonly rewind: Rewind;
   lastWalLsn: number | null = null;
   private lastTimeline: number | null = null;
   private prevWalLsn: number | null = null;
-  private primaryRaceBackoffWallUs = 0;
+  private primaryRaceBackoffWallUs: number | null = null;
   disableSync = 0;
   private joinAborted = false;
-  private releasedLeaderKeyWallUs = 0;
+  /** null: never (Python's 0 is the 1970 epoch; the simulated wall clock starts at 0). */
+  private releasedLeaderKeyWallUs: number | null = null;
 
   constructor(
     readonly patroni: PatroniNode,
@@ -174,7 +175,7 @@ export class Ha {
       // inject the "real" leader that pinged us via POST /failsafe
       this.cluster = cluster = this.failsafe.update_cluster(cluster);
     }
-    if (!this.cluster.is_unlocked()) this.primaryRaceBackoffWallUs = 0;
+    if (!this.cluster.is_unlocked()) this.primaryRaceBackoffWallUs = null;
     if (!this.has_lock(false)) this.set_is_leader(false);
     this.leaderTimeline = cluster.leader ? (cluster.leader.timeline ?? null) : null;
   }
@@ -327,7 +328,7 @@ export class Ha {
 
   /** `Ha._handle_crash_recovery` */
   private handle_crash_recovery(): string | null {
-    if (this.crashRecoveryStartedWallUs === 0 && (this.cluster.is_unlocked() || this.rewind.can_rewind)) {
+    if (this.crashRecoveryStartedWallUs === null && (this.cluster.is_unlocked() || this.rewind.can_rewind)) {
       this.crashRecoveryStartedWallUs = this.nowWallUs();
       const msg = 'doing crash recovery in a single user mode';
       return this.executor.try_run_async(msg, () => this.rewind.ensure_clean_shutdown()) ?? msg;
@@ -777,7 +778,7 @@ export class Ha {
     }
     const roleNow = this.pg.role as string;
     if (roleNow !== 'primary' && roleNow !== 'promoted') {
-      this.failsafe.set_is_active(0);
+      this.failsafe.set_is_active(null);
       this.lastTimeline = null;
       this.asyncResponse.reset();
       const waitS = this.loopWaitS;
@@ -860,10 +861,19 @@ export class Ha {
     const myTimeline = yield* this.pg.replicaCachedTimeline(clusterTimeline);
     if (myTimeline) this.lastTimeline = myTimeline;
     const myWal = yield* this.pg.lastOperation();
-    if (checkReplicationLag && this.is_lagging(myWal)) return false; // 'My wal position exceeds maximum replication lag'
+    if (checkReplicationLag && this.is_lagging(myWal)) {
+      this.patroni.info('My wal position exceeds maximum replication lag');
+      return false;
+    }
     if (!this.is_standby_cluster() && this.check_timeline()) {
-      if (myTimeline === null) return false; // 'Can not figure out my timeline'
-      if (myTimeline < clusterTimeline) return false;
+      if (myTimeline === null) {
+        this.patroni.info('Can not figure out my timeline');
+        return false;
+      }
+      if (myTimeline < clusterTimeline) {
+        this.patroni.info(`My timeline ${myTimeline} is behind last known cluster timeline ${clusterTimeline}`);
+        return false;
+      }
     }
     let quorum = 0;
     let votingSet = new CaseInsensitiveSet();
@@ -878,18 +888,29 @@ export class Ha {
     const leaderName = this.sync_mode_is_active() ? this.cluster.sync.leader : (leader?.name ?? null);
     for (const st of yield* this.fetch_nodes_statuses(members)) {
       if (st.failover_limitation() !== null) continue;
-      if (st.in_recovery === false) return false; // 'Primary (%s) is still alive'
+      if (st.in_recovery === false) {
+        this.patroni.warn(`Primary (${st.name}) is still alive`);
+        return false;
+      }
       if (myWal < st.wal_position) {
         nodesAhead++;
+        this.patroni.info(`Wal position of ${st.name} is ahead of my wal position`);
         // in synchronous mode the former leader may still be reachable and ahead: ignore it
         if (!this.sync_mode_is_active() || !this.cluster.sync.leader_matches(st.name)) return false;
+        this.patroni.info('Ignoring the former leader being ahead of us');
       } else if (st.wal_position > 0) {
         // only nodes with postgres up and running vote
         const quorumVote = votingSet.has(st.name);
         let lowPriority = myWal === st.wal_position && this.patroni.failover_priority < st.failover_priority;
         if (lowPriority && leaderName && leaderName === st.name) lowPriority = false; // ignore the former leader's priority
-        if (lowPriority && (!this.quorum_commit_mode_is_active() || quorumVote)) return false;
-        if (quorumVote) quorumVotes++;
+        if (lowPriority && (!this.quorum_commit_mode_is_active() || quorumVote)) {
+          this.patroni.info(`${st.name} has equally tolerable WAL position and priority ${st.failover_priority}, while this node has priority ${this.patroni.failover_priority}`);
+          return false;
+        }
+        if (quorumVote) {
+          this.patroni.info(`Got quorum vote from ${st.name}`);
+          quorumVotes++;
+        }
       }
     }
     return !this.quorum_commit_mode_is_active() || quorumVotes >= quorum || (nodesAhead === 0 && this.cluster.sync.leader === this.name);
@@ -950,7 +971,7 @@ export class Ha {
 
   /** `Ha.is_healthiest_node` */
   *is_healthiest_node(): Task<boolean> {
-    if ((this.nowWallUs() - this.releasedLeaderKeyWallUs) / 1e6 < this.ttlS) return false; // pre_promote backoff
+    if (this.releasedLeaderKeyWallUs !== null && (this.nowWallUs() - this.releasedLeaderKeyWallUs) / 1e6 < this.ttlS) return false; // pre_promote backoff
     if (this.is_paused() && !this.patroni.nofailover && this.cluster.failover?.isSet && !this.cluster.failover.scheduled_at) {
       const ret = yield* this.manual_failover_process_no_leader();
       if (ret !== null) return ret;
@@ -970,7 +991,10 @@ export class Ha {
       if (this.cluster.failover.leader && this.sync_mode_is_active() && !this.cluster.sync.matches(this.name, true)) return false;
       return (yield* this.manual_failover_process_no_leader()) ?? false;
     }
-    if (!this.watchdog.is_healthy) return false; // 'Watchdog device is not usable'
+    if (!this.watchdog.is_healthy) {
+      this.patroni.warn('Watchdog device is not usable');
+      return false;
+    }
     let allKnown: Member[] = [...this.old_cluster.members];
     if (this.is_failsafe_mode()) {
       const fs = this.dcs.failsafe;
@@ -1139,7 +1163,7 @@ export class Ha {
   /** `Ha.process_unhealthy_cluster`: nobody holds the leader key. */
   *process_unhealthy_cluster(): Task<string> {
     if (!this.is_paused() && !this.is_standby_cluster() && !(this.cluster.failover?.isSet && this.cluster.failover.candidate) && this.gc.primary_race_backoff > 0 && this.prevWalLsn !== null) {
-      if (this.primaryRaceBackoffWallUs === 0) this.primaryRaceBackoffWallUs = this.nowWallUs();
+      if (this.primaryRaceBackoffWallUs === null) this.primaryRaceBackoffWallUs = this.nowWallUs();
       const backoff = this.gc.primary_race_backoff;
       const timeLeftS = (this.primaryRaceBackoffWallUs + backoff * 1e6 - this.nowWallUs()) / 1e6;
       // postpone while WAL keeps arriving, and always for the first loop_wait after the key vanished
@@ -1328,7 +1352,7 @@ export class Ha {
   private *handle_long_action_in_progress(): Task<string> {
     if (this.has_lock() && (yield* this.update_lock())) {
       if (this.executor.scheduled_action === 'doing crash recovery in a single user mode') {
-        const timeLeftS = this.gc.primary_start_timeout - (this.nowWallUs() - this.crashRecoveryStartedWallUs) / 1e6;
+        const timeLeftS = this.gc.primary_start_timeout - (this.nowWallUs() - (this.crashRecoveryStartedWallUs ?? this.nowWallUs())) / 1e6;
         if (timeLeftS <= 0 && (yield* this.is_failover_possible())) {
           this.executor.cancel();
           yield* this.demote('immediate');
@@ -1504,7 +1528,7 @@ export class Ha {
           const msg = yield* this.post_recover();
           if (msg !== null) return msg;
         }
-        this.crashRecoveryStartedWallUs = 0;
+        this.crashRecoveryStartedWallUs = null;
         if (this.rewind.executed && !this.rewind.failed) this.rewind.reset_state();
       }
 
@@ -1585,7 +1609,7 @@ export class Ha {
       throw e;
     } finally {
       if (!dcsFailed) {
-        if (this.is_leader()) this.failsafe.set_is_active(0);
+        if (this.is_leader()) this.failsafe.set_is_active(null);
         yield* this.touch_member();
       }
     }
@@ -1601,7 +1625,7 @@ export class Ha {
           this.watchdog.keepalive();
           return 'continue to run as a leader because failsafe mode is enabled and all members are accessible';
         }
-        this.failsafe.set_is_active(0);
+        this.failsafe.set_is_active(null);
         yield* this.demote('offline');
         return 'demoted self because DCS is not accessible and I was a leader';
       }
@@ -1673,8 +1697,10 @@ export class Ha {
     let timeout = timeoutS;
     if (!this.executor.busy && (this.cluster.is_empty || this.cluster.is_unlocked())) {
       leaderVersion = null;
-      const timeLeftS = (this.primaryRaceBackoffWallUs + this.gc.primary_race_backoff * 1e6 - this.nowWallUs()) / 1e6;
-      if (timeLeftS > 0 && timeLeftS < timeout) timeout = timeLeftS;
+      if (this.primaryRaceBackoffWallUs !== null) {
+        const timeLeftS = (this.primaryRaceBackoffWallUs + this.gc.primary_race_backoff * 1e6 - this.nowWallUs()) / 1e6;
+        if (timeLeftS > 0 && timeLeftS < timeout) timeout = timeLeftS;
+      }
     } else if (this.executor.busy || this.has_lock(false)) {
       leaderVersion = null;
     } else {

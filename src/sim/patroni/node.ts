@@ -43,4 +43,6 @@ export interface PatroniNode {
   pick(stream: string, n: number): number;
   /** A Patroni log line at WARNING level that matters to users (trace: patroni.warning). */
   warn(message: string): void;
+  /** A Patroni INFO log line explaining a decision (trace: patroni.log). */
+  info(message: string): void;
 }

@@ -69,6 +69,8 @@ export function filterTags(tags: Tags): Tags {
 
 declare module '../kernel/trace.js' {
   interface TraceMap {
+    /** A Patroni INFO log line that explains a decision (leader race, failover checks). */
+    'patroni.log': { node: string; message: string };
     /** Patroni started (`patroni.main`) or stopped, on a node. */
     'patroni.lifecycle': { node: string; event: 'started' | 'shutdown' | 'exit'; reason?: string };
   }
@@ -78,8 +80,8 @@ export class PatroniAgent extends Process implements PatroniNode, ApiHost {
   /** What Patroni keeps on disk: survives restarts. */
   readonly files = new PatroniFiles();
   readonly version = PATRONI_VERSION;
-  readonly tags: Tags;
-  private readonly tagView: TagView;
+  private _tags: Tags;
+  private tagView: TagView;
 
   // ---- memory of the current life ----
   private _dcs: AbstractDCS | null = null;
@@ -103,13 +105,35 @@ export class PatroniAgent extends Process implements PatroniNode, ApiHost {
     private readonly deps: PatroniDeps,
   ) {
     super(host, 'patroni');
-    this.tags = filterTags(config.tags);
-    this.tagView = new TagView(this.tags);
+    this._tags = filterTags(config.tags);
+    this.tagView = new TagView(this._tags);
     // Patroni runs as a systemd unit: it starts again when its host boots
     host.onBoot(() => this.start('started at boot'));
   }
 
   // ---- PatroniNode ------------------------------------------------------------------------------
+
+  get tags(): Tags {
+    return this._tags;
+  }
+
+  /**
+   * Edit the local configuration's `tags:` and reload (SIGHUP / POST /reload): `Patroni.reload_config`
+   * re-reads the tags; they take effect at the next touch_member and in the next decisions.
+   */
+  setTags(tags: Tags): void {
+    this.config.tags = { ...tags };
+    this._tags = filterTags(this.config.tags);
+    this.tagView = new TagView(this._tags);
+    const t = this.config.tags as Record<string, unknown>;
+    for (const [b, p] of [['nofailover', 'failover_priority'], ['nosync', 'sync_priority']] as const) {
+      if (b in t && p in t) {
+        const bv = Boolean(t[b]);
+        const pv = Number(t[p]);
+        if ((bv && pv > 0) || (!bv && pv <= 0)) this.warn(`Conflicting configuration between ${b}: ${bv ? 'True' : 'False'} and ${p}: ${pv}. Defaulting to ${b}: ${bv ? 'True' : 'False'}`);
+      }
+    }
+  }
 
   get hostName(): string {
     return this.host.name;
@@ -158,6 +182,10 @@ export class PatroniAgent extends Process implements PatroniNode, ApiHost {
 
   warn(message: string): void {
     this.sim.trace.emit('patroni.warning', { node: this.config.name, message });
+  }
+
+  info(message: string): void {
+    this.sim.trace.emit('patroni.log', { node: this.config.name, message });
   }
 
   /** Is the agent up and past its start-up (the HA loop exists)? */
@@ -286,6 +314,14 @@ export class PatroniAgent extends Process implements PatroniNode, ApiHost {
   /** `Patroni.reload_config`: new timings for the DCS client and the watchdog. */
   private reloadConfig(): void {
     this._watchdog?.reloadConfig(this.watchdogConfig());
+    const pg = this._pg;
+    if (pg) {
+      // `Postgresql.reload_config`: rewrite postgresql.conf and reload if a parameter changed
+      const next = this.localPostgresql();
+      const changed = JSON.stringify(next) !== JSON.stringify(pg.local);
+      pg.local = next;
+      if (changed && pg.isRunning()) this.spawn('reload postgresql', pg.reload());
+    }
     this._dcs?.reloadConfig(this.timing());
   }
 

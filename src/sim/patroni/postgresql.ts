@@ -108,7 +108,7 @@ export class Postgresql {
     readonly name: string,
     readonly scope: string,
     readonly files: PatroniFiles,
-    readonly local: PostgresqlLocalSettings,
+    public local: PostgresqlLocalSettings,
     readonly gc: GlobalConfig,
   ) {
     this.syncHandler = new SyncHandler(this);
