@@ -18,7 +18,6 @@ export interface ApiHost {
   readonly pg: Postgresql;
   readonly version: string;
   readonly scope: string;
-  readonly name: string;
   readonly noloadbalance: boolean;
   /** `Patroni.next_run` (wall µs) for /liveness. */
   readonly nextRunWallUs: number;
@@ -96,7 +95,7 @@ export class RestApi {
     const cluster = this.ha.dcs.cluster;
     const config = this.configFrom(cluster);
     let result: PatroniStatus & { latest_end_lsn?: number; [k: string]: unknown };
-    const base = { patroni: { version: this.host.version, scope: this.host.scope, name: this.host.name } };
+    const base = { patroni: { version: this.host.version, scope: this.host.scope, name: this.pg.name } };
     try {
       if (pg.state !== 'running' && pg.state !== 'restarting' && pg.state !== 'starting') throw new PgConnectionError('');
       const info = yield* pg.server.clusterInfo();

@@ -357,9 +357,11 @@ export class PatroniAgent extends Process implements PatroniNode, ApiHost {
     }
     this.gc.update(null, this.dynamic);
     const pg = new Postgresql(this, this.deps.server, this.config.name, this.config.scope, this.files, this.localPostgresql(), this.gc);
+    const remote = new RemotePg(this, this.deps.pgLookup);
+    pg.remote = remote;
     yield* pg.init();
     this._pg = pg;
-    const rewind = new Rewind(pg, new RemotePg(this, this.deps.pgLookup));
+    const rewind = new Rewind(pg, remote);
     const ha = new Ha(this, pg, dcs, watchdog, this.gc, rewind);
     this._ha = ha;
     this.api = new RestApi(this);

@@ -21,6 +21,7 @@ import { CriticalTask, type AsyncExecutor } from './asyncExecutor.js';
 import { PostgresConnectionException } from './errors.js';
 import type { PatroniFiles } from './files.js';
 import { SyncHandler } from './syncHandler.js';
+import type { RemotePg } from './remotePg.js';
 
 declare module '../kernel/trace.js' {
   interface TraceMap {
@@ -99,6 +100,8 @@ export class Postgresql {
   private cachedReplicaTimeline: number | null = null;
   private _sysid = '';
   readonly syncHandler: SyncHandler;
+  /** Connections to PostgreSQL servers by host (this node's own replication connection included). */
+  remote: RemotePg | null = null;
   /** The async executor whose cancellation aborts our subprocesses (`CancellableSubprocess`). */
   executor: AsyncExecutor | null = null;
 
@@ -338,14 +341,13 @@ export class Postgresql {
   }
 
   /**
-   * `Postgresql.get_replica_timeline`: IDENTIFY_SYSTEM over a local replication connection, i.e.
-   * the timeline the standby is on. Modelled as the received timeline, else the one in pg_control.
+   * `Postgresql.get_replica_timeline`: IDENTIFY_SYSTEM over a replication connection to the local
+   * server (the timeline of the last WAL it has), null when it cannot connect.
    */
   *getReplicaTimeline(): Task<number | null> {
+    if (!this.remote) return null;
     try {
-      const info = yield* this.server.clusterInfo();
-      if (info.timeline > 0) return info.timeline;
-      return info.receivedTimeline ?? (info.pgControlTimeline || null);
+      return (yield* this.remote.admin(this.name, { kind: 'identify_system' })).timeline;
     } catch (e) {
       if (!(e instanceof PgConnectionError)) throw e;
       return null;

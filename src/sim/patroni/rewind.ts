@@ -181,7 +181,11 @@ export class Rewind {
       if (!decided) needRewind = true;
     }
     this._state = needRewind ? RewindStatus.NEED : RewindStatus.NOT_NEED;
-    this.trace(needRewind ? 'need' : 'not-needed', leader.name);
+    this.trace(
+      needRewind ? 'need' : 'not-needed',
+      leader.name,
+      `local timeline=${localTimeline} lsn=${localLsn} in_recovery=${inRecovery}; primary history=${JSON.stringify(history)}`,
+    );
   }
 
   /** `Rewind.rewind_or_reinitialize_needed_and_possible` */

@@ -210,11 +210,11 @@ export class Behave {
     const req: { method: RestMethod; path: string; body?: unknown; query?: Record<string, string> } = { method, path };
     if (body !== undefined) req.body = body;
     if (query) req.query = query;
-    const self = this;
+    const op = this.op;
     return this.task(
       (function* () {
         try {
-          const r = yield* self.op.net.call(self.op, target, PatroniRest, req, { timeoutUs: sToUs(60) });
+          const r = yield* op.net.call(op, target, PatroniRest, req, { timeoutUs: sToUs(60) });
           return { status: r.status, body: r.body };
         } catch (e) {
           return { status: 0, body: e instanceof Error ? e.message : String(e) };
