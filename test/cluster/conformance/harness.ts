@@ -18,7 +18,6 @@ import type { TraceRecord } from '../../../src/sim/kernel/trace.js';
 import type { Task, FiberResult } from '../../../src/sim/kernel/task.js';
 import { sToUs } from '../../../src/sim/kernel/time.js';
 import { PgClientSession } from '../../../src/sim/client/session.js';
-import type { SqlResult } from '../../../src/sim/pg/sql.js';
 
 /** The behave harness's bootstrap.dcs (features/environment.py + postgres0.yml). */
 export const BEHAVE_DCS: DynamicConfig = {
@@ -261,31 +260,44 @@ export class Behave {
 
   // ---- data --------------------------------------------------------------------------------------
 
-  /** "I add the table X to postgres-N": one committed write; returns its LSN. */
-  write(name: string, timeoutS = 30): SqlResult & { kind: 'write' } {
-    const target = this.node(name).server.postmaster;
+  /**
+   * "I add the table X to postgres-N" / "I load data": one write, sent on a session that (like the
+   * behave harness's, `SET synchronous_commit TO 'local'`) does not wait for standbys. The session
+   * model has no per-session synchronous_commit, so the step returns once the WAL is flushed
+   * locally (ground truth), and the commit's acknowledgement is left to run in the background.
+   * Returns the LSN the write reached.
+   */
+  write(name: string, bytes?: number): number {
+    const pm = this.node(name).server.postmaster;
+    const before = this.node(name).server.dd.flushLsn;
     const id = ++this.writeId;
     const app = this.app;
-    return this.task(
+    app.spawn(
+      `write ${id}`,
       (function* () {
-        const s = yield* PgClientSession.open(app, target, { connectTimeoutUs: 5_000_000 });
         try {
-          return (yield* s.query({ kind: 'write', writeId: id }, sToUs(timeoutS))) as SqlResult & { kind: 'write' };
-        } finally {
-          s.close();
+          const s = yield* PgClientSession.open(app, pm, { connectTimeoutUs: 5_000_000 });
+          try {
+            yield* s.query(bytes === undefined ? { kind: 'write', writeId: id } : { kind: 'write', writeId: id, bytes }, null);
+          } finally {
+            s.close();
+          }
+        } catch {
+          // the acknowledgement (or its failure) does not matter to the step
         }
       })(),
-      timeoutS + 10,
-      this.app,
     );
+    const ok = this.until(() => this.node(name).server.dd.flushLsn > before, 10);
+    if (ok === null) throw new Error(`write on ${name} was not flushed`);
+    return this.node(name).server.dd.flushLsn;
   }
 
   /** "replication works from A to B after S seconds": a write on A is replayed on B. */
   replicationWorks(from: string, to: string, seconds: number): number {
-    const w = this.write(from);
+    const lsn = this.write(from);
     return this.expectWithin(`replication ${from} -> ${to}`, seconds, () => {
       const pm = this.node(to).server.postmaster;
-      return pm.alive && pm.inRecovery && pm.replayLsn >= w.lsn && this.node(to).server.timeline === this.node(from).server.timeline;
+      return pm.alive && pm.inRecovery && pm.replayLsn >= lsn && this.node(to).server.timeline === this.node(from).server.timeline;
     });
   }
 
@@ -304,4 +316,10 @@ export function dump(b: Behave, fromS = 0): void {
   for (const r of b.records) {
     if (r.t >= fromS * 1e6 && DUMP_KINDS.has(r.k)) console.log((r.t / 1e6).toFixed(3), r.k, JSON.stringify(r).slice(0, 240));
   }
+}
+
+/** Print the timed expectations of a run (HAYWIRE_TIMINGS=1), for the conformance table. */
+export function reportTimings(b: Behave, feature: string): void {
+  if (!process.env.HAYWIRE_TIMINGS) return;
+  for (const t of b.timings) console.log(`TIMING\t${feature}\t${t.what}\t${t.limitS}\t${t.tookS === null ? 'never' : t.tookS.toFixed(1)}`);
 }

@@ -1,6 +1,6 @@
 // features/priority_failover.feature
-import { describe, expect, it } from 'vitest';
-import { Behave } from './harness.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Behave, reportTimings } from './harness.js';
 
 describe('priority_failover.feature', () => {
   const b = new Behave({
@@ -8,12 +8,13 @@ describe('priority_failover.feature', () => {
     nodes: 4,
     tags: { 'postgres-0': { failover_priority: 1 }, 'postgres-1': { failover_priority: 0 }, 'postgres-2': { failover_priority: 1 }, 'postgres-3': { failover_priority: 2 } },
   });
+  afterAll(() => reportTimings(b, 'priority_failover'));
 
   it('check failover priority 0 prevents leaderships', () => {
     b.start('postgres-0');
     b.expectWithin('postgres-0 is a leader', 20, () => b.leader() === 'postgres-0');
     b.start('postgres-1');
-    b.replicationWorks('postgres-0', 'postgres-1', 20 + 10);
+    b.replicationWorks('postgres-0', 'postgres-1', 20);
     b.shutDown('postgres-0');
     b.expectWithin('"following a different leader because I am not allowed to promote" on postgres-1', 5, () =>
       b.cycles('postgres-1').includes('following a different leader because I am not allowed to promote'),
@@ -21,13 +22,13 @@ describe('priority_failover.feature', () => {
     b.run(10);
     expect(b.role('postgres-1')).toBe('replica');
     b.start('postgres-0');
-    b.expectWithin('postgres-0 role is the primary', 10 + 10, () => b.role('postgres-0') === 'primary');
+    b.expectWithin('postgres-0 role is the primary', 10, () => b.role('postgres-0') === 'primary');
   });
 
   it('check higher failover priority is respected', () => {
     b.start('postgres-2');
     b.start('postgres-3');
-    b.replicationWorks('postgres-0', 'postgres-2', 20 + 10);
+    b.replicationWorks('postgres-0', 'postgres-2', 20);
     b.replicationWorks('postgres-0', 'postgres-3', 20);
     const mark = b.records.length;
     b.shutDown('postgres-0');
