@@ -522,7 +522,7 @@ export class HistoryBuilder {
           s = new Thinned<LsnSample>(4096, 0);
           this.lsn.set(rec.node, s);
         }
-        const sample: LsnSample = { tUs: t, flushLsn: rec.flushLsn, branch: this.pg.get(rec.node)?.current?.branch ?? -1 };
+        const sample: LsnSample = { tUs: t, flushLsn: rec.flushLsn, branch: this.effectiveBranch(rec.node) };
         if (rec.receiveLsn !== undefined) sample.receiveLsn = rec.receiveLsn;
         if (rec.replayLsn !== undefined) sample.replayLsn = rec.replayLsn;
         s.push(sample);
@@ -637,6 +637,23 @@ export class HistoryBuilder {
     }
   }
 
+  /**
+   * The branch a node's WAL is on now. A standby that follows its upstream onto a new timeline
+   * records no new pg.state, so for a streaming standby it is its upstream's (recursively).
+   */
+  private effectiveBranch(node: string, depth = 0): number {
+    const st = this.pg.get(node)?.current;
+    if (!st) return -1;
+    if (st.inRecovery && depth < 4) {
+      const rep = this.replication.get(node)?.current;
+      if (rep?.status === 'streaming' && rep.upstream !== null && rep.upstream !== node && this.pg.has(rep.upstream)) {
+        const b = this.effectiveBranch(rep.upstream, depth + 1);
+        if (b >= 0) return b;
+      }
+    }
+    return st.branch;
+  }
+
   private readDone(client: string, outcome: 'ok' | 'fail' | 'info', node: string | undefined, saw: number | undefined, p: PendingOp, t: number): void {
     if (outcome !== 'ok') {
       this.reads[outcome]++;
@@ -732,7 +749,9 @@ export class HistoryBuilder {
   finish(endUs?: number): History {
     if (this.finished) return this.finished;
     const end = Math.max(endUs ?? this.lastUs, this.lastUs);
-    const start = Number.isNaN(this.startUs) ? 0 : this.startUs;
+    // a run starts at virtual time 0, whenever its first record was emitted (a listener attached
+    // late sees the same run, so the same duration)
+    const start = Number.isNaN(this.startUs) ? 0 : Math.min(0, this.startUs);
     const fin = <V>(m: Map<string, SpanTrack<V>>): Record<string, Span<V>[]> => {
       const o: Record<string, Span<V>[]> = {};
       for (const [k, tr] of [...m].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) o[k] = tr.finish(end);

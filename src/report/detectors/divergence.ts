@@ -30,7 +30,7 @@ export function detectDivergence(ctx: DetectorContext): IncidentDraft[] {
             : writers.size > 0
               ? `${node} had replicated WAL past the fork on timeline ${l.timeline}`
               : `${node} held WAL past the fork on timeline ${l.timeline} (up to ${fmtLsn(l.maxLsn)})`;
-        const fate = fateOf(ctx, node, l.branch, f.atUs);
+        const fate = fateOf(ctx, node, l.branch, f.atUs, f.point.forkLsn);
         fates.push(fate);
         parts.push(`${what}; ${fate.text}`);
       }

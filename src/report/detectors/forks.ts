@@ -3,7 +3,8 @@
 // still diverged at the end of the run. Shared by the divergence and lost-write detectors.
 import type { BranchInfo } from '../history.js';
 import { fmtAt, fmtLsn } from '../incident.js';
-import { forkOf, type ForkPoint } from '../lineage.js';
+import { branchTable, forkOf, type ForkPoint } from '../lineage.js';
+import { ownerAt } from '../../sim/pg/lineage.js';
 import type { WriteRow } from '../writes.js';
 import type { DetectorContext } from './context.js';
 
@@ -20,7 +21,7 @@ export interface Fate {
 }
 
 /** What became of `node`'s copy of `branch` (held past a fork) after `afterUs`. */
-export function fateOf(ctx: DetectorContext, node: string, branch: number, afterUs: number): Fate {
+export function fateOf(ctx: DetectorContext, node: string, branch: number, afterUs: number, forkLsn?: number): Fate {
   const { h } = ctx;
   const rew = h.rewinds.find((r) => r.node === node && r.ok && r.fromBranch === branch && r.tUs >= afterUs);
   const failed = h.rewinds.filter((r) => r.node === node && !r.ok && r.fromBranch === branch && r.tUs >= afterUs && (rew === undefined || r.tUs < rew.tUs));
@@ -34,6 +35,16 @@ export function fateOf(ctx: DetectorContext, node: string, branch: number, after
   }
   const spans = h.pg[node] ?? [];
   const last = spans[spans.length - 1];
+  const snap = h.snapshot?.nodes.find((n) => n.node === node);
+  if (snap && forkLsn !== undefined) {
+    // the PostgreSQL model's end-of-run snapshot says where the node's WAL really is
+    const table = branchTable(h);
+    const holds = snap.branch > 0 && table.has(snap.branch) && table.has(branch) && Math.max(snap.walEndLsn, snap.flushLsn) > forkLsn && ownerAt(table, snap.branch, forkLsn + 1) === branch;
+    if (holds) return { node, branch, kind: 'still-diverged', tUs: null, text: `${node} still holds them at the end (diverged: it needs pg_rewind or a reinit)${failNote}` };
+    if (snap.branch <= 0) return { node, branch, kind: 'gone', tUs: last?.fromUs ?? null, text: `${node}'s data directory was removed` };
+    const moved = spans.find((s) => s.fromUs >= afterUs && s.v.branch !== branch && s.v.branch >= 0);
+    return { node, branch, kind: 'moved-on', tUs: moved?.fromUs ?? null, text: `${node} no longer holds them at the end (it is on timeline ${snap.timeline}), with no rewind or clone recorded` };
+  }
   if (last && last.v.branch === branch && last.v.state !== 'uninitialized') {
     return { node, branch, kind: 'still-diverged', tUs: null, text: `${node} still holds them at the end (diverged: it needs pg_rewind or a reinit)${failNote}` };
   }

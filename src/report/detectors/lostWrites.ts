@@ -83,7 +83,7 @@ export function detectLostWrites(ctx: DetectorContext): IncidentDraft[] {
       if (fork) {
         bytes = Math.max(0, maxLsn - fork.forkLsn);
         details.forkLsn = fork.forkLsn;
-        const fate = fateOf(ctx, writer, ws[0]?.branch ?? -1, fork.winner?.atUs ?? firstCommit);
+        const fate = fateOf(ctx, writer, ws[0]?.branch ?? -1, fork.winner?.atUs ?? firstCommit, fork.forkLsn);
         details.fate = fate.kind;
         if (fork.winner) {
           if (!nodes.includes(fork.winner.node)) nodes.push(fork.winner.node);
