@@ -102,6 +102,8 @@ export class PgPostmaster extends Process {
   private promoteCheckpointTimer: Timer | null = null;
   private lastCheckpointInsertLsn = 0;
   private promoting = false;
+  /** promote.signal seen before the startup process reached standby mode: acted on once it does. */
+  private promotePending = false;
 
   constructor(
     host: import('../host/host.js').Host,
@@ -157,6 +159,7 @@ export class PgPostmaster extends Process {
     this.checkpointTimer = null;
     this.promoteCheckpointTimer = null;
     this.promoting = false;
+    this.promotePending = false;
     this.dd.standbySignal = plan.standby;
     this.net.listenStream(this, PgSession, (end) => this.acceptSession(end));
     this.net.listen(this, PgAdmin, (req) => this.admin(req));
@@ -244,6 +247,7 @@ export class PgPostmaster extends Process {
     this.armCheckpointTimer();
     this.scheduleReplay();
     if (this.plan?.upstream) this.startReceiver(this.plan.upstream);
+    if (this.promotePending) this.requestPromote();
   }
 
   /**
@@ -663,7 +667,11 @@ export class PgPostmaster extends Process {
 
   /** pg_ctl promote: end recovery, start a new timeline at the end of the WAL received. */
   requestPromote(): void {
-    if (!this.inRecovery || this.phase !== 'running' || this.promoting || this.shutdownMode !== null) return;
+    if (!this.inRecovery || this.promoting || this.shutdownMode !== null) return;
+    if (this.phase !== 'running') {
+      this.promotePending = true;
+      return;
+    }
     this.promoting = true;
     this.spawn('promote', this.promote());
   }

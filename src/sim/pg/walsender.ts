@@ -119,8 +119,8 @@ export class WalSender {
     while (this.sentLsn < target) {
       if (Number.isFinite(cap)) {
         const now = pm.monoUs();
-        if (now < this.nextSendMonoUs) {
-          this.sendTimer = pm.after(this.nextSendMonoUs - now, () => {
+        if (now + 0.5 < this.nextSendMonoUs) {
+          this.sendTimer = pm.after(Math.max(1, Math.ceil(this.nextSendMonoUs - now)), () => {
             this.sendTimer = null;
             this.pump();
           });
@@ -128,7 +128,9 @@ export class WalSender {
         }
       }
       const from = this.sentLsn;
-      const to = Math.min(target, from + MAX_WAL_MESSAGE_BYTES);
+      // with a cap, send in slices of a tenth of a second's worth, so the stream is smooth
+      const slice = Number.isFinite(cap) ? Math.max(8192, Math.min(MAX_WAL_MESSAGE_BYTES, Math.floor(cap / 10))) : MAX_WAL_MESSAGE_BYTES;
+      const to = Math.min(target, from + slice);
       this.end.send({ t: 'wal', branch: pm.dd.branch, fromLsn: from, toLsn: to, applyFeedback: pm.wantsApplyFeedback, wallUs: pm.wallUs() }, to - from);
       this.sentLsn = to;
       if (Number.isFinite(cap)) this.nextSendMonoUs = pm.monoUs() + ((to - from) / cap) * 1e6;
