@@ -97,7 +97,7 @@ export function buildCluster(world: World, spec: ClusterSpec, opts: BuildOptions
   const nodes: BuiltNode[] = spec.nodes.map((n) => {
     const host = world.net.host(n.name);
     const wd = { ...(spec.watchdog ?? {}), ...(n.watchdog ?? {}) };
-    const device = (host.process('watchdog') as WatchdogDevice | undefined) ?? new WatchdogDevice(host, wd.device ?? true, n.name);
+    const device = (host.process('watchdog') as WatchdogDevice | undefined) ?? new WatchdogDevice(host, wd.device ?? true, n.name, wd.driver !== 'testing');
     device.start('kernel module loaded');
     const local: PatroniLocalConfig = {
       name: n.name,

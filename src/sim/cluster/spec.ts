@@ -29,6 +29,11 @@ export interface WatchdogSpec {
   safety_margin?: number;
   /** Whether the host has a usable watchdog device (softdog loaded, /dev/watchdog writable). Default true. */
   device?: boolean;
+  /**
+   * `default`: softdog, which hard-resets the host when not kicked in time. `testing`: the named-pipe
+   * driver of Patroni's acceptance tests, which only records that it was triggered.
+   */
+  driver?: 'default' | 'testing';
 }
 
 /** The local `postgresql:` section of patroni.yml that matters to HA decisions. */

@@ -36,6 +36,11 @@ export class WatchdogDevice extends Process {
     readonly usable: boolean,
     /** The node name used in trace records. */
     readonly node: string,
+    /**
+     * false: Patroni's acceptance-test driver (`watchdog.driver: testing`, a named pipe) that only
+     * notes that it was triggered; true: softdog, which hard-resets the machine.
+     */
+    readonly resetsHost = true,
   ) {
     super(host, 'watchdog');
     host.onBoot(() => this.start('kernel booted'));
@@ -101,7 +106,7 @@ export class WatchdogDevice extends Process {
   private fire(): void {
     this.timer = null;
     this.sim.trace.emit('patroni.watchdog', { node: this.node, event: 'fired', timeoutMs: this.timeoutS * 1000 });
-    this.host.reset(`watchdog on ${this.host.name} was not kicked for ${this.timeoutS}s`);
+    if (this.resetsHost) this.host.reset(`watchdog on ${this.host.name} was not kicked for ${this.timeoutS}s`);
   }
 }
 

@@ -7,7 +7,7 @@ import { expect } from 'vitest';
 import { World } from '../../../src/sim/world.js';
 import { Process } from '../../../src/sim/host/process.js';
 import { buildCluster, type BuiltCluster, type BuiltNode } from '../../../src/sim/cluster/build.js';
-import type { ClusterSpec, NodeSpec } from '../../../src/sim/cluster/spec.js';
+import type { ClusterSpec, NodeSpec, WatchdogSpec } from '../../../src/sim/cluster/spec.js';
 import { etcdBackend } from '../../../src/sim/dcs/etcd/deploy.js';
 import type { Cluster, Tags } from '../../../src/sim/dcs/cluster.js';
 import type { AbstractDCS } from '../../../src/sim/dcs/abstract.js';
@@ -36,6 +36,8 @@ export interface HarnessOpts {
   seed?: string;
   nodes?: number;
   tags?: Record<string, Tags>;
+  /** Per-node `watchdog:` (the harness default is mode off). */
+  watchdog?: Record<string, WatchdogSpec>;
   dcs?: DynamicConfig;
   spec?: Partial<ClusterSpec>;
   /** Extra clusters (standby clusters) built into the same world, each with its own scope. */
@@ -62,6 +64,7 @@ export class Behave {
       domains: ['local', 'dc1', 'room1', racks[i % racks.length] as string],
       host: { bootUs: 5_000_000 },
       tags: o.tags?.[`postgres-${i}`] ?? {},
+      ...(o.watchdog?.[`postgres-${i}`] ? { watchdog: o.watchdog[`postgres-${i}`] } : {}),
       startStopped: true,
     }));
     const spec: ClusterSpec = {
