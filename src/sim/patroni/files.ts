@@ -13,11 +13,18 @@ export class PatroniFiles {
   readonly serverParameters: Record<string, string> = {};
   /** `patroni.dynamic.json` in the data directory. */
   dynamicCache: DynamicConfig | null = null;
+  /**
+   * `$PGDATA/backup_label`: the data directory was restored from a base backup and PostgreSQL has
+   * not started on it since (it removes the file when backup recovery ends). The server model does
+   * not expose the file, so it is tracked here: set by a clone, cleared by a successful start.
+   */
+  backupLabel = false;
 
   /** The data directory was removed (reinit, rewind failure): the files inside it are gone. */
   dataDirectoryRemoved(): void {
     this.standbySignal = false;
     this.upstream = null;
     this.dynamicCache = null;
+    this.backupLabel = false;
   }
 }

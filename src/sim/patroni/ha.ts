@@ -392,8 +392,11 @@ export class Ha {
     // starting as a standby: the watchdog is not needed until we promote
     this.watchdog.disable();
     if (cs === 'in production' || cs === 'shutting down' || cs === 'in crash recovery') {
-      const msg = this.handle_crash_recovery();
-      if (msg) return msg;
+      if (!this.pg.wasRestoredFromBackup()) {
+        // 'Skipping single-user crash recovery because backup_label exists' otherwise
+        const msg = this.handle_crash_recovery();
+        if (msg) return msg;
+      }
     }
     yield* this.load_cluster_from_dcs();
     let role: 'replica' | 'standby_leader' = 'replica';

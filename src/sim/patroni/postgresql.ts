@@ -221,6 +221,11 @@ export class Postgresql {
     return !dd.exists || dd.empty;
   }
 
+  /** `Postgresql.was_restored_from_backup` (PostgreSQL 15+: backup_label exists). */
+  wasRestoredFromBackup(): boolean {
+    return this.files.backupLabel;
+  }
+
   /** `Postgresql.remove_data_directory` */
   removeDataDirectory(): void {
     this.setRole('uninitialized');
@@ -672,7 +677,10 @@ export class Postgresql {
         if (this.executor?.cancelled) break;
         if (!this.dataDirectoryEmpty()) this.removeDataDirectory();
         ok = yield* this.server.basebackup(host);
-        if (ok) break;
+        if (ok) {
+          this.files.backupLabel = true;
+          break;
+        }
         if (attempt < 1) yield* this.sleepS(5);
         else if (!this.dataDirectoryEmpty()) this.removeDataDirectory();
       }
