@@ -11,7 +11,8 @@ import type { ClusterSpec } from '../../../src/sim/cluster/spec.js';
 const batman1: ClusterSpec = {
   scope: 'batman1',
   dcs: { backend: 'etcd', store: 'etcd-b1', members: ['etcd4', 'etcd5', 'etcd6'].map((m, i) => ({ name: m, domains: ['local', 'dc2', 'room2', `e${i}`] })) },
-  bootstrap: { dcs: { ttl: 30, loop_wait: 2, retry_timeout: 10, maximum_lag_on_failover: 1048576, synchronous_mode: true, standby_cluster: { host: 'postgres-0', port: 5432 } } },
+  // features/steps/standby_cluster.py: ttl 20, loop_wait 2, retry_timeout 5; synchronous_mode "should be completely ignored"
+  bootstrap: { dcs: { ttl: 20, loop_wait: 2, retry_timeout: 5, synchronous_mode: true, standby_cluster: { host: 'postgres-0', port: 5432 } } },
   postgresql: { use_pg_rewind: true },
   watchdog: { mode: 'off' },
   nodes: ['s1', 's2'].map((n, i) => ({ name: n, domains: ['local', 'dc2', 'room2', `r${i}`], host: { bootUs: 5_000_000 }, startStopped: true })),
