@@ -128,7 +128,10 @@ function lanes(t: Timeline, runIdx: number): string {
   if (t.partitions.length > 0) {
     section('partitions');
     g.label('groups', g.y, 16);
-    for (const pa of t.partitions) g.rect(pa.fromMs, pa.toMs, g.y, 16, '#fad7a0', pa.groups.map((x) => `[${x.join(',')}]`).join(' | '), ' class="partition"');
+    for (const pa of t.partitions) {
+      const what = pa.groups.length > 1 ? pa.groups.map((x) => `[${x.join(',')}]`).join(' | ') : `partial: ${pa.cuts.length > 6 ? `${pa.cuts.slice(0, 6).join(', ')} …` : pa.cuts.join(', ')}`;
+      g.rect(pa.fromMs, pa.toMs, g.y, 16, pa.groups.length > 1 ? '#fad7a0' : '#fdebd0', what, ' class="partition"');
+    }
     g.y += 20;
   }
   // LSN and lag

@@ -61,8 +61,10 @@ export interface FaultBand extends Segment<string> {
 export interface PartitionEpoch {
   fromMs: number;
   toMs: number;
-  /** Groups of hosts that could talk both ways (only epochs with more than one group are listed). */
+  /** Groups of hosts connected both ways (connected components; one group for a partial cut). */
   groups: string[][];
+  /** The cut links among them: "a x b" (both ways) or "a > b" (one way), sorted. */
+  cuts: string[];
 }
 
 export interface TimelineEvent {
@@ -151,6 +153,24 @@ function lsnLane(h: History, node: string, primaryFlush: (t: number) => number |
   });
 }
 
+/** The cut links between powered hosts at t: "a x b" both ways, "a > b" one way. */
+function cutsAt(truth: GroundTruth, t: number): string[] {
+  const hosts = truth.hosts.filter((x) => truth.hostUp(x, t)).sort();
+  const out: string[] = [];
+  for (let i = 0; i < hosts.length; i++) {
+    for (let j = i + 1; j < hosts.length; j++) {
+      const a = hosts[i] as string;
+      const b = hosts[j] as string;
+      const ab = truth.canSend(a, b, t);
+      const ba = truth.canSend(b, a, t);
+      if (!ab && !ba) out.push(`${a} x ${b}`);
+      else if (!ab) out.push(`${a} > ${b}`);
+      else if (!ba) out.push(`${b} > ${a}`);
+    }
+  }
+  return out;
+}
+
 export function buildTimeline(h: History, incidents: readonly Incident[] = []): Timeline {
   const truth = new GroundTruth(h);
   const from = h.startUs;
@@ -215,11 +235,12 @@ export function buildTimeline(h: History, incidents: readonly Incident[] = []): 
     const a = cuts[i] as number;
     const b = i + 1 < cuts.length ? (cuts[i + 1] as number) : to;
     if (b <= a) continue;
+    const cutLinks = cutsAt(truth, a);
+    if (cutLinks.length === 0) continue;
     const groups = truth.partitionGroups(a);
-    if (groups.length <= 1) continue;
     const last = partitions[partitions.length - 1];
-    if (last && last.toMs === ms(a) && JSON.stringify(last.groups) === JSON.stringify(groups)) last.toMs = ms(b);
-    else partitions.push({ fromMs: ms(a), toMs: ms(b), groups });
+    if (last && last.toMs === ms(a) && JSON.stringify(last.cuts) === JSON.stringify(cutLinks) && JSON.stringify(last.groups) === JSON.stringify(groups)) last.toMs = ms(b);
+    else partitions.push({ fromMs: ms(a), toMs: ms(b), groups, cuts: cutLinks });
   }
   const events: TimelineEvent[] = [];
   for (const b of h.branches) if (b.promoted) events.push({ tMs: ms(b.atUs), node: b.node, kind: 'promote', text: `${b.node} promoted: timeline ${b.timeline} from ${fmtLsn(b.switchLsn)}` });

@@ -25,22 +25,51 @@ export interface WriteRow {
   crashLostUs: number;
 }
 
+/** A growable column of doubles. */
+class F64Col {
+  a = new Float64Array(1024);
+  grow(n: number): void {
+    if (n <= this.a.length) return;
+    let cap = this.a.length;
+    while (cap < n) cap *= 2;
+    const b = new Float64Array(cap);
+    b.set(this.a);
+    this.a = b;
+  }
+}
+
+/** A growable column of 32-bit integers. */
+class I32Col {
+  a = new Int32Array(1024);
+  grow(n: number): void {
+    if (n <= this.a.length) return;
+    let cap = this.a.length;
+    while (cap < n) cap *= 2;
+    const b = new Int32Array(cap);
+    b.set(this.a);
+    this.a = b;
+  }
+}
+
 export class WriteTable {
   private readonly names: string[] = [];
   private readonly nameIdx = new Map<string, number>();
+  /** writeId → row + 1 for small non-negative integer ids (dense per run), else the map. */
+  private readonly rowDense: number[] = [];
   private readonly rowOf = new Map<number, number>();
-  readonly ids: number[] = [];
-  private readonly client: number[] = [];
-  private readonly invokeUs: number[] = [];
-  private readonly completeUs: number[] = [];
-  private readonly outcome: number[] = [];
-  private readonly ackNode: number[] = [];
-  private readonly commitUs: number[] = [];
-  private readonly commitNode: number[] = [];
-  private readonly branch: number[] = [];
-  private readonly timeline: number[] = [];
-  private readonly lsn: number[] = [];
-  private readonly crashLostUs: number[] = [];
+  private n = 0;
+  private readonly idCol = new F64Col();
+  private readonly clientCol = new I32Col();
+  private readonly invokeCol = new F64Col();
+  private readonly completeCol = new F64Col();
+  private readonly outcomeCol = new I32Col();
+  private readonly ackNodeCol = new I32Col();
+  private readonly commitCol = new F64Col();
+  private readonly commitNodeCol = new I32Col();
+  private readonly branchCol = new F64Col();
+  private readonly timelineCol = new F64Col();
+  private readonly lsnCol = new F64Col();
+  private readonly crashLostCol = new F64Col();
   /** Rows per (writer node, branch) in commit order, for crash-recovery marking. */
   private readonly byWriterBranch = new Map<string, number[]>();
 
@@ -55,55 +84,68 @@ export class WriteTable {
     return i;
   }
 
-  private row(writeId: number): number {
-    let r = this.rowOf.get(writeId);
-    if (r === undefined) {
-      r = this.ids.length;
-      this.rowOf.set(writeId, r);
-      this.ids.push(writeId);
-      this.client.push(-1);
-      this.invokeUs.push(Number.NaN);
-      this.completeUs.push(Number.NaN);
-      this.outcome.push(0);
-      this.ackNode.push(-1);
-      this.commitUs.push(Number.NaN);
-      this.commitNode.push(-1);
-      this.branch.push(-1);
-      this.timeline.push(-1);
-      this.lsn.push(-1);
-      this.crashLostUs.push(Number.NaN);
+  private find(writeId: number): number | undefined {
+    if (Number.isInteger(writeId) && writeId >= 0 && writeId < 0x7fffffff) {
+      const r = this.rowDense[writeId];
+      return r === undefined || r === 0 ? undefined : r - 1;
     }
+    return this.rowOf.get(writeId);
+  }
+
+  private row(writeId: number): number {
+    const found = this.find(writeId);
+    if (found !== undefined) return found;
+    const r = this.n++;
+    if (Number.isInteger(writeId) && writeId >= 0 && writeId < 0x7fffffff) {
+      while (this.rowDense.length < writeId) this.rowDense.push(0);
+      this.rowDense[writeId] = r + 1;
+    } else this.rowOf.set(writeId, r);
+    const n = this.n;
+    for (const c of [this.idCol, this.invokeCol, this.completeCol, this.commitCol, this.branchCol, this.timelineCol, this.lsnCol, this.crashLostCol]) c.grow(n);
+    for (const c of [this.clientCol, this.outcomeCol, this.ackNodeCol, this.commitNodeCol]) c.grow(n);
+    this.idCol.a[r] = writeId;
+    this.clientCol.a[r] = -1;
+    this.invokeCol.a[r] = Number.NaN;
+    this.completeCol.a[r] = Number.NaN;
+    this.outcomeCol.a[r] = 0;
+    this.ackNodeCol.a[r] = -1;
+    this.commitCol.a[r] = Number.NaN;
+    this.commitNodeCol.a[r] = -1;
+    this.branchCol.a[r] = -1;
+    this.timelineCol.a[r] = -1;
+    this.lsnCol.a[r] = -1;
+    this.crashLostCol.a[r] = Number.NaN;
     return r;
   }
 
   get size(): number {
-    return this.ids.length;
+    return this.n;
   }
 
   has(writeId: number): boolean {
-    return this.rowOf.has(writeId);
+    return this.find(writeId) !== undefined;
   }
 
   invoke(writeId: number, client: string, tUs: number): void {
     const r = this.row(writeId);
-    this.client[r] = this.intern(client);
-    this.invokeUs[r] = tUs;
+    this.clientCol.a[r] = this.intern(client);
+    this.invokeCol.a[r] = tUs;
   }
 
   complete(writeId: number, outcome: 'ok' | 'fail' | 'info', tUs: number, node: string | undefined): void {
     const r = this.row(writeId);
-    this.completeUs[r] = tUs;
-    this.outcome[r] = OUTCOMES.indexOf(outcome);
-    this.ackNode[r] = this.intern(node);
+    this.completeCol.a[r] = tUs;
+    this.outcomeCol.a[r] = OUTCOMES.indexOf(outcome);
+    this.ackNodeCol.a[r] = this.intern(node);
   }
 
   commit(writeId: number, node: string, branch: number, timeline: number, lsn: number, tUs: number): void {
     const r = this.row(writeId);
-    this.commitUs[r] = tUs;
-    this.commitNode[r] = this.intern(node);
-    this.branch[r] = branch;
-    this.timeline[r] = timeline;
-    this.lsn[r] = lsn;
+    this.commitCol.a[r] = tUs;
+    this.commitNodeCol.a[r] = this.intern(node);
+    this.branchCol.a[r] = branch;
+    this.timelineCol.a[r] = timeline;
+    this.lsnCol.a[r] = lsn;
     const key = `${node}|${branch}`;
     let list = this.byWriterBranch.get(key);
     if (!list) {
@@ -123,9 +165,9 @@ export class WriteTable {
     const lost: number[] = [];
     const keep: number[] = [];
     for (const r of list) {
-      if (Number.isNaN(this.crashLostUs[r] as number) && !contained(this.lsn[r] as number, replayedToLsn)) {
-        this.crashLostUs[r] = tUs;
-        lost.push(this.ids[r] as number);
+      if (Number.isNaN(this.crashLostCol.a[r] as number) && !contained(this.lsnCol.a[r] as number, replayedToLsn)) {
+        this.crashLostCol.a[r] = tUs;
+        lost.push(this.idCol.a[r] as number);
       } else keep.push(r);
     }
     this.byWriterBranch.set(`${node}|${branch}`, keep);
@@ -133,7 +175,7 @@ export class WriteTable {
   }
 
   get(writeId: number): WriteRow | undefined {
-    const r = this.rowOf.get(writeId);
+    const r = this.find(writeId);
     return r === undefined ? undefined : this.at(r);
   }
 
@@ -141,23 +183,28 @@ export class WriteTable {
   at(r: number): WriteRow {
     const name = (i: number): string | null => (i >= 0 ? (this.names[i] as string) : null);
     return {
-      writeId: this.ids[r] as number,
-      client: name(this.client[r] as number),
-      invokeUs: this.invokeUs[r] as number,
-      completeUs: this.completeUs[r] as number,
-      outcome: OUTCOMES[this.outcome[r] as number] as WriteOutcome,
-      ackNode: name(this.ackNode[r] as number),
-      commitUs: this.commitUs[r] as number,
-      commitNode: name(this.commitNode[r] as number),
-      branch: this.branch[r] as number,
-      timeline: this.timeline[r] as number,
-      lsn: this.lsn[r] as number,
-      crashLostUs: this.crashLostUs[r] as number,
+      writeId: this.idCol.a[r] as number,
+      client: name(this.clientCol.a[r] as number),
+      invokeUs: this.invokeCol.a[r] as number,
+      completeUs: this.completeCol.a[r] as number,
+      outcome: OUTCOMES[this.outcomeCol.a[r] as number] as WriteOutcome,
+      ackNode: name(this.ackNodeCol.a[r] as number),
+      commitUs: this.commitCol.a[r] as number,
+      commitNode: name(this.commitNodeCol.a[r] as number),
+      branch: this.branchCol.a[r] as number,
+      timeline: this.timelineCol.a[r] as number,
+      lsn: this.lsnCol.a[r] as number,
+      crashLostUs: this.crashLostCol.a[r] as number,
     };
   }
 
   *rows(): IterableIterator<WriteRow> {
-    for (let r = 0; r < this.ids.length; r++) yield this.at(r);
+    for (let r = 0; r < this.n; r++) yield this.at(r);
+  }
+
+  /** Write ids in order of first sight. */
+  get ids(): number[] {
+    return Array.from(this.idCol.a.subarray(0, this.n));
   }
 }
 

@@ -16,6 +16,7 @@ import { RunAnalyzer, type Analysis } from '../../src/report/analyze.js';
 import { TraceFileWriter } from '../../src/report/traceFile.js';
 import { renderTerminal } from '../../src/report/terminal.js';
 import type { TraceRecord } from '../../src/sim/kernel/trace.js';
+import { lineageOracle, snapshotOracle } from '../../src/report/lineage.js';
 
 interface Rig {
   w: World;
@@ -122,6 +123,18 @@ describe('end to end on real clusters', () => {
     expect(ff[0]!.details.causes).toContain('agent-paused');
     expect(result.metrics.failovers).toBe(1);
     expect(result.traceHash).toMatch(/^[0-9a-f]{16}$/);
+    // the PostgreSQL model's end-of-run snapshot and the lineage semantics agree on every write
+    const a = frozenAnalysis!;
+    expect(a.history.snapshot).not.toBeNull();
+    const snap = snapshotOracle(a.history, a.context.lineage)!;
+    const lin = lineageOracle(a.history, a.context.lineage);
+    expect(snap).not.toBeNull();
+    let n = 0;
+    for (const row of a.history.writes.rows()) {
+      expect(snap.containsWrite(row.writeId)).toBe(lin.containsWrite(row.writeId));
+      n++;
+    }
+    expect(n).toBeGreaterThan(500);
   });
 
   it('the same freeze with the watchdog required: the host is reset, no split-brain, no false failover', () => {

@@ -11,6 +11,7 @@ import { junitXml } from '../../src/report/junit.js';
 import { renderTerminal, shouldUseColor } from '../../src/report/terminal.js';
 import { openTraceFile, TraceFileError, TraceFileWriter } from '../../src/report/traceFile.js';
 import { INCIDENT_KINDS } from '../../src/report/incident.js';
+import { buildTimeline, cursorAt } from '../../src/report/timeline.js';
 import { smallWorld, Recorder, Echo, Shell } from '../helpers/world.js';
 import { parseXml, type XmlElement } from './helpers/xml.js';
 import { asyncFailover, clientCut, pausedPrimary, replicaCut } from './fixtures/scenarios.js';
@@ -237,5 +238,35 @@ describe('trace file', () => {
     writeFileSync(bad, '{"format":"haywire-trace","version":99,"scenario":"","seed":""}\n');
     expect(() => openTraceFile(bad)).toThrow(/newer/);
     expect(readFileSync(bad, 'utf8')).toContain('99');
+  });
+});
+
+describe('timeline model', () => {
+  it('derives lanes from the history and answers what held at a cursor', () => {
+    const a = analyzeRecords(pausedPrimary().records());
+    const t = buildTimeline(a.history, a.result.incidents);
+    expect(t.nodes.map((n) => n.name)).toEqual(['pg1', 'pg2', 'pg3']);
+    const pg1 = t.nodes[0]!;
+    expect(pg1.role[0]).toMatchObject({ fromMs: 0, toMs: 62_010, kind: 'primary', label: 'primary · timeline 1' });
+    // demoted, restarted as a replica that finds itself diverged, rewound, then streaming again
+    expect(pg1.role.map((s) => s.kind)).toEqual(['primary', 'stopping', 'stopped', 'starting', 'replica', 'diverged', 'stopped', 'rewinding', 'starting', 'diverged', 'replica']);
+    expect(pg1.agent).toEqual([{ fromMs: 21_000, toMs: 62_000, kind: 'paused', label: 'Patroni paused' }]);
+    const c = cursorAt(t, 55_000);
+    expect(c.roles).toEqual({ pg1: 'primary', pg2: 'primary', pg3: 'replica' });
+    expect(c.leader).toEqual({ etcd: 'pg2' });
+    expect(c.quorum).toEqual({ etcd: true });
+    expect(c.faults.map((f) => f.kind)).toEqual(['pause']);
+    expect(c.incidents.map((i) => i.kind).sort()).toEqual(['divergence', 'lost-write', 'split-brain']);
+    expect(t.events.some((e) => e.kind === 'promote' && e.node === 'pg2')).toBe(true);
+  });
+
+  it('lists partition groups while a partition holds', () => {
+    const a = analyzeRecords(replicaCut().records());
+    const t = buildTimeline(a.history);
+    expect(t.partitions).toHaveLength(1);
+    expect(t.partitions[0]).toMatchObject({ fromMs: 20_000, toMs: 120_000, cuts: ['pg1 x pg3'] });
+    // a partial cut: everyone still connected through pg2 and the DCS
+    expect(cursorAt(t, 30_000).partition).toEqual([['app1', 'etcd1', 'etcd2', 'etcd3', 'pg1', 'pg2', 'pg3']]);
+    expect(cursorAt(t, 130_000).partition).toBeNull();
   });
 });
