@@ -1,20 +1,42 @@
-// Ground truth for a lock whose expiry one server judges by its own wall clock (a Redis key with a
-// PX ttl, a lease row compared with the server's now()). The store keeps an absolute expiry in
-// that server's wall-clock time; the grant checker needs it in true time. We predict the true
-// time from the server's clock as it is at the grant, and re-check every 100 ms while the lease
-// is held, so a clock step on the server is reflected within 100 ms: a forward step ends the grant
-// early ('expired'), a backward step extends it (re-stated as 'updated' with the new expiry).
+// Ground truth for a lock whose expiry one server enforces by its own wall clock (a Redis key with a
+// PX ttl, a lease row compared with the server's now()).
+//
+// What the holder may believe: a client that sent "hold this for ttl" at its wall-clock time S and
+// got OK can rely on the lock until its own clock reads S + ttl (the validity a careful lock client
+// computes: the Redis single-instance lock pattern, Redlock's validity without the drift margin).
+// With clocks that tick at the same rate the server's expiry (its apply time + ttl) is never
+// earlier than that. A server whose clock jumps forward expires the lock early: the holder still
+// believes while another client may take it. So the grant's end is the holder's belief, and the
+// server's expiry ends the grant only once that belief is over ('expired'); an earlier server-side
+// expiry is recorded as a store event ('lease-expired-early') and ends nothing.
 import type { Process } from '../../host/process.js';
-import { trueTimeAtWall } from './clocks.js';
 
 export type LeaseReason = 'acquired' | 'updated' | 'expired' | 'deleted' | 'taken' | 'lost';
+
+declare module '../../kernel/trace.js' {
+  interface TraceMap {
+    /**
+     * Something a non-shipped store did that explains its lock history (Sentinel decisions, a
+     * full resync that dropped a data set, a lease expired early by a server clock jump, ...).
+     */
+    'dcs.store': { store: string; server?: string; event: string; holder?: string | null; detail?: string };
+  }
+}
+
+/** Record a store event (`dcs.store`). */
+export function storeEvent(proc: Process, store: string, server: string, event: string, extra: { holder?: string | null; detail?: string } = {}): void {
+  const rec: { store: string; server: string; event: string; holder?: string | null; detail?: string } = { store, server, event };
+  if (extra.holder !== undefined) rec.holder = extra.holder;
+  if (extra.detail !== undefined) rec.detail = extra.detail;
+  proc.sim.trace.emit('dcs.store', rec);
+}
 
 const RECHECK_US = 100_000;
 
 export class ServerJudgedLease {
   private holder: string | null = null;
   private expiresWallUs = 0;
-  private emittedTrueUs = 0;
+  private beliefEndUs = 0;
   private ticking = -1;
 
   constructor(
@@ -28,21 +50,35 @@ export class ServerJudgedLease {
     return this.holder === null ? null : { holder: this.holder, expiresWallUs: this.expiresWallUs };
   }
 
-  /** The lease was granted or renewed: `holder` holds it until the server's wall clock reads `expiresWallUs`. */
-  granted(holder: string, reason: 'acquired' | 'updated' | 'taken', expiresWallUs: number): void {
+  /**
+   * The lock was granted or renewed on this server: it expires here when the server's wall clock
+   * reads `expiresWallUs`; the holder believes it holds it until true time `beliefEndUs`.
+   */
+  granted(holder: string, reason: 'acquired' | 'updated' | 'taken', expiresWallUs: number, beliefEndUs: number): void {
+    // the previous lease may have expired since the last check (a new holder took it at once)
+    if (this.holder !== null && this.holder !== holder) this.check();
     this.holder = holder;
     this.expiresWallUs = expiresWallUs;
-    this.emittedTrueUs = trueTimeAtWall(this.proc.host, this.proc.sim.nowUs, expiresWallUs);
-    this.emit(holder, reason, this.emittedTrueUs);
+    this.beliefEndUs = beliefEndUs;
+    this.emit(holder, reason, beliefEndUs);
     this.ensureTicking();
   }
 
-  /** The lease ended on this server (deleted by its holder, expired, or lost with the data set). */
-  ended(reason: 'deleted' | 'expired' | 'lost'): void {
+  /** The holder removed its lock (it knows: its belief ends now). */
+  deleted(): void {
     if (this.holder === null) return;
     const h = this.holder;
     this.holder = null;
-    this.emit(h, reason);
+    this.emit(h, 'deleted');
+  }
+
+  /**
+   * Stop tracking without a record: the server lost the key with its data set (a full resync, a
+   * restart without persistence, a demotion). The holder saw nothing: its grant still ends at its
+   * belief.
+   */
+  forget(): void {
+    this.holder = null;
   }
 
   /** Call from the server's onStart: a lease kept on disk across a restart is watched again. */
@@ -55,10 +91,6 @@ export class ServerJudgedLease {
     if (this.ticking === this.proc.incarnation || !this.proc.alive) return;
     this.ticking = this.proc.incarnation;
     const tick = (): void => {
-      if (this.holder === null) {
-        this.ticking = -1;
-        return;
-      }
       this.check();
       if (this.holder !== null) this.proc.after(RECHECK_US, tick);
       else this.ticking = -1;
@@ -66,19 +98,19 @@ export class ServerJudgedLease {
     this.proc.after(RECHECK_US, tick);
   }
 
-  /** Compare the lease with the server's clock now. */
+  /** Has the server's clock passed the lock's expiry? */
   check(): void {
     if (this.holder === null) return;
     const now = this.proc.sim.nowUs;
-    if (this.proc.host.clock.wallUs(now) >= this.expiresWallUs) {
-      this.ended('expired');
-      return;
-    }
-    const predicted = trueTimeAtWall(this.proc.host, now, this.expiresWallUs);
-    if (predicted > this.emittedTrueUs + 1000) {
-      // the server's clock went back (or slowed): the lease lives longer than first stated
-      this.emittedTrueUs = predicted;
-      this.emit(this.holder, 'updated', predicted);
+    if (this.proc.host.clock.wallUs(now) < this.expiresWallUs) return;
+    const h = this.holder;
+    this.holder = null;
+    if (now >= this.beliefEndUs) this.emit(h, 'expired');
+    else {
+      storeEvent(this.proc, this.store, this.server, 'lease-expired-early', {
+        holder: h,
+        detail: `expired by ${this.server}'s clock ${((this.beliefEndUs - now) / 1000).toFixed(0)} ms before the holder's own deadline`,
+      });
     }
   }
 

@@ -54,15 +54,15 @@ export class PgStoreDCS extends FlatKvDCS {
   }
 
   /** One statement under Patroni's retry: reconnect after any connection-level failure. */
-  private *exec<Req extends OnConnection, Resp>(what: string, svc: Service<Req, Resp>, req: Omit<Req, 'connId'>): Task<Resp> {
+  private *exec<Req extends OnConnection, Resp>(what: string, svc: Service<Req, Resp>, req: Omit<Req, 'connId' | 'sentWallUs'>): Task<Resp> {
     return yield* withRetry(this.proc, this.rng, `${this.store} ${what}`, this.retrySpec(), (timeoutUs) => this.attempt(svc, req, timeoutUs));
   }
 
-  private *attempt<Req extends OnConnection, Resp>(svc: Service<Req, Resp>, req: Omit<Req, 'connId'>, timeoutUs: number): Task<Resp> {
+  private *attempt<Req extends OnConnection, Resp>(svc: Service<Req, Resp>, req: Omit<Req, 'connId' | 'sentWallUs'>, timeoutUs: number): Task<Resp> {
     if (this.conn === null) this.conn = yield* this.connect(timeoutUs);
     const c = this.conn;
     try {
-      return yield* this.proc.net.call(this.proc, c.server, svc, { ...req, connId: c.connId } as Req, { timeoutUs });
+      return yield* this.proc.net.call(this.proc, c.server, svc, { ...req, connId: c.connId, sentWallUs: this.proc.wallUs() } as Req, { timeoutUs });
     } catch (e) {
       if (e instanceof NetError || e instanceof StoreUnavailable) this.conn = null;
       throw e;

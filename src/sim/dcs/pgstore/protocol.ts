@@ -27,6 +27,11 @@ export interface PgRow {
 /** Every request names the connection it runs on: a restarted or promoted server has new ones. */
 export interface OnConnection {
   connId: number;
+  /**
+   * The client's wall clock when it sent the statement. Not part of the protocol: ground truth
+   * for lock records (the holder's own deadline is its send time + ttl).
+   */
+  sentWallUs: number;
 }
 
 export interface PgHelloResponse {

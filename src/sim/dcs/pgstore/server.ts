@@ -1,5 +1,5 @@
 // A PostgreSQL server used as Patroni's store (seed D6): one table, statements that take CPU time
-// and a WAL fsync to commit, a clock (`now()`) that alone judges lease expiry, and optionally an
+// and a WAL fsync to commit, a clock (`now()`) that alone enforces lease expiry, and optionally an
 // asynchronous streaming standby. A simple model of our own (not the PostgreSQL model of src/sim/pg):
 // what matters here is that it is one server, that it commits durably, and that it is down when
 // it is down.
@@ -7,9 +7,10 @@ import { Process } from '../../host/process.js';
 import type { Host } from '../../host/host.js';
 import type { Task } from '../../kernel/task.js';
 import type { StreamEnd } from '../../net/network.js';
+import { trueTimeAtWall } from '../memory/clocks.js';
 import { StoreUnavailable } from '../memory/errors.js';
 import { conditionHolds } from '../memory/kvDcs.js';
-import { ServerJudgedLease } from '../memory/serverLease.js';
+import { ServerJudgedLease, storeEvent } from '../memory/serverLease.js';
 import {
   CONNECTION_LOST,
   PgDelete,
@@ -85,7 +86,7 @@ export class PgStoreServer extends Process {
     net.listen(this, PgLoad, (r) => this.load(r));
     net.listen(this, PgPut, (r) => this.put(r));
     net.listen(this, PgDelete, (r) => this.del(r));
-    net.listen(this, PgLease, (r) => this.lease(r));
+    net.listen(this, PgLease, (r, from) => this.lease(r, from));
     net.listen(this, PgRelease, (r) => this.release(r));
     net.listenStream(this, PgWal, (end) => this.acceptWalSender(end));
     for (const l of this.leases.values()) l.resume();
@@ -107,6 +108,7 @@ export class PgStoreServer extends Process {
     this.receiver?.close();
     this.receiver = null;
     this.spawn('walsender-keepalive', this.keepalive());
+    storeEvent(this, this.opts.store, this.opts.member, 'promoted', { detail: `timeline ${this.timeline}` });
     this.opts.onChange?.();
     return true;
   }
@@ -195,7 +197,7 @@ export class PgStoreServer extends Process {
   }
 
   /** The lease upsert: `... WHERE patroni_kv.value = $me OR patroni_kv.expires_at < now()` (or unconditional for take). */
-  private *lease(req: OnConnection & { key: string; holder: string; ttlMs: number; take: boolean }): Task<{ ok: boolean }> {
+  private *lease(req: OnConnection & { key: string; holder: string; ttlMs: number; take: boolean }, from: Process): Task<{ ok: boolean }> {
     const nowWallUs = yield* this.writeStatement(req);
     const cur = this.rows.get(req.key);
     const curLive = cur !== undefined && (cur.expiresAtWallUs === null || cur.expiresAtWallUs > nowWallUs);
@@ -203,7 +205,9 @@ export class PgStoreServer extends Process {
     const expiresAtWallUs = nowWallUs + req.ttlMs * 1000;
     this.commit(req.key, { value: req.holder, version: this.rev + 1, expiresAtWallUs });
     const reason = req.take ? 'taken' : cur && curLive && cur.value === req.holder ? 'updated' : 'acquired';
-    this.leaseOf(req.key).granted(req.holder, reason, expiresAtWallUs);
+    // the holder relies on the lease until its own clock reads send time + ttl
+    const beliefEndUs = trueTimeAtWall(from.host, this.sim.nowUs, req.sentWallUs + req.ttlMs * 1000);
+    this.leaseOf(req.key).granted(req.holder, reason, expiresAtWallUs, beliefEndUs);
     return { ok: true };
   }
 
@@ -213,7 +217,7 @@ export class PgStoreServer extends Process {
     if (!cur || cur.value !== req.holder) return { ok: false };
     this.commit(req.key, null);
     const l = this.leaseOf(req.key);
-    if (l.current?.holder === req.holder) l.ended('deleted');
+    if (l.current?.holder === req.holder) l.deleted();
     return { ok: true };
   }
 
