@@ -277,7 +277,10 @@ export class Postgresql {
   /** `Postgresql.is_primary` */
   *isPrimary(): Task<boolean> {
     try {
-      return (yield* this.clusterInfo()).timeline > 0;
+      const primary = (yield* this.clusterInfo()).timeline > 0;
+      // a server out of recovery has removed standby.signal (the file Patroni reads is PostgreSQL's)
+      if (primary) this.files.standbySignal = false;
+      return primary;
     } catch (e) {
       if (!(e instanceof PostgresConnectionException)) throw e;
       // 'Failed to determine PostgreSQL state from the connection, falling back to cached role'
@@ -607,6 +610,8 @@ export class Postgresql {
     this.callNowait('on_role_change');
     const ok = yield* this.server.promote(waitSeconds * 1000);
     this.resetClusterInfoState();
+    // PostgreSQL removes standby.signal when it leaves recovery
+    if (ok || !this.server.controldata()?.clusterState.includes('recovery')) this.files.standbySignal = false;
     if (ok) {
       this.setRole('primary');
       return true;
