@@ -3,9 +3,19 @@ import type { DcsBackendKind } from '../history/records.js';
 import type { DcsBackendDefinition } from './backend.js';
 
 // ---- backends ----
+import { dynamoDbBackend } from './dynamodb/index.js';
+import { fileBackend } from './file/index.js';
+import { memoryBackend } from './memory/index.js';
+import { pgStoreBackend } from './pgstore/index.js';
+import { redisBackend } from './redis/index.js';
 
 const ALL: readonly DcsBackendDefinition[] = [
   // add each backend's definition here
+  redisBackend,
+  pgStoreBackend,
+  dynamoDbBackend,
+  fileBackend,
+  memoryBackend,
 ];
 
 const byKind = new Map<DcsBackendKind, DcsBackendDefinition>(ALL.map((b) => [b.kind, b]));

@@ -81,3 +81,14 @@ describe('memory store', () => {
     expect(grantsOf(w).every((g) => g.server === g.holder)).toBe(true);
   });
 });
+
+describe('registry', () => {
+  it('lists the stores Patroni does not ship', async () => {
+    const { availableBackends, backendFor } = await import('../../../src/sim/dcs/registry.js');
+    for (const k of ['redis', 'postgresql', 'dynamodb', 'file', 'memory'] as const) {
+      expect(availableBackends()).toContain(k);
+      expect(backendFor(k).kind).toBe(k);
+      expect(backendFor(k).summary.length).toBeGreaterThan(20);
+    }
+  });
+});
