@@ -8,7 +8,6 @@ import type { CommandContext } from './commands/types.js';
 import { CliError, EXIT, type ExitCode } from './exitCodes.js';
 import type { CliIo } from './io.js';
 import { packageVersion } from './paths.js';
-import { pipelineStatus } from './pipeline.js';
 
 export function createProgram(ctx: CommandContext): Command {
   const program = new Command('haywire');
@@ -27,20 +26,23 @@ export function createProgram(ctx: CommandContext): Command {
   return program;
 }
 
-/** `haywire` with no arguments: the library table once runs work; until then the kernel demo. */
+/**
+ * `haywire` with no arguments (`npm start`): run the built-in library and print one table. While
+ * no scenario of the library can run yet (models or backends missing), show the kernel demo and
+ * say why.
+ */
 function runStart(ctx: CommandContext): void {
-  const status = pipelineStatus();
-  if (status.ready) {
-    const outcomes = runScenarios([], { quiet: true }, ctx);
-    printSummary(ctx.io, outcomes);
+  let code: ExitCode = EXIT.ok;
+  const capture: CommandContext = { io: ctx.io, setExit: (c) => void (code = Math.max(code, c) as ExitCode) };
+  const report = runScenarios([], { quiet: true }, capture);
+  if (report.outcomes.length > 0) {
+    printSummary(ctx.io, report.rows);
+    ctx.setExit(code);
     return;
   }
   printDemo(ctx.io, '1');
-  ctx.io.err(
-    '\n(The scenario library cannot run yet, so this is the kernel demo. Missing:\n' +
-      `${status.missing.map((m) => `  - ${m}`).join('\n')}\n` +
-      ' "haywire validate scenarios/" and "haywire list" work now; "haywire --help" lists every command.)\n',
-  );
+  const why = report.rows.length === 0 ? 'the library is empty or does not validate ("haywire validate scenarios/")' : `none of its ${report.rows.length} scenarios can run in this build ("haywire run" says why)`;
+  ctx.io.err(`\n(This is the kernel demo: ${why}. "haywire --help" lists every command.)\n`);
 }
 
 /** Run the CLI with `argv` (without node and the script); resolves to the exit code. */

@@ -1,15 +1,25 @@
-// What `haywire run` needs besides the scenario loader: the simulation of a scenario (build the
-// world from it, run it, analyse the trace) and the report renderers. Until those parts exist the
-// pipeline says what is missing, and `run` fails with that message instead of faking results.
+// What `haywire run` does with each valid scenario: simulate it (src/scenarios/simulate.ts: build
+// the world, run the phases, analyse the trace with src/report), optionally stream the trace to a
+// file, and render the results with the report's renderers (terminal, --json, --junit, --html).
+import { basename, dirname, extname, join } from 'node:path';
+import { timelineOf, type RunResult } from '../report/analyze.js';
+import type { HtmlRun } from '../report/html.js';
+import { writeHtmlReport } from '../report/html.js';
+import { writeJsonReport } from '../report/json.js';
+import { writeJunitReport } from '../report/junit.js';
+import { renderRun } from '../report/terminal.js';
+import { TraceFileWriter } from '../report/traceFile.js';
 import type { Loaded } from '../scenarios/load.js';
+import { simulateScenario, type SimulateOptions } from '../scenarios/simulate.js';
+import { packageVersion } from './paths.js';
 
 export interface RunRequest {
-  /** `--seed` override (already applied to the loaded scenario; kept for the report). */
-  seed?: string;
   /** Called between slices of the run with virtual time done and total. */
   onProgress?: (virtualUs: number, endUs: number) => void;
-  /** Keep the full trace (for `--trace`). */
-  keepTrace?: boolean;
+  /** Stream the full trace (NDJSON) to this file. */
+  traceFile?: string;
+  /** Backends to use instead of the registry's (programmatic use and tests; no command-line flag). */
+  backends?: SimulateOptions['backends'];
 }
 
 export interface ScenarioOutcome {
@@ -17,32 +27,66 @@ export interface ScenarioOutcome {
   name: string;
   covers: string[];
   verdict: 'pass' | 'fail';
-  /** Incident kinds found, for the summary table. */
+  /** Incident kinds found, in order, for the summary table. */
   incidents: string[];
-  /** The report's run result (src/report), written by --json / --junit / --html. */
-  result: unknown;
-  /** NDJSON lines of the trace, when asked for. */
-  trace?: string[];
+  result: RunResult;
+  html: HtmlRun;
+}
+
+export interface OutputFiles {
+  json?: string | undefined;
+  junit?: string | undefined;
+  html?: string | undefined;
 }
 
 export interface Pipeline {
   run(loaded: Loaded, req: RunRequest): ScenarioOutcome;
-  /** Write the outputs asked for on the command line. */
-  write(outcomes: readonly ScenarioOutcome[], files: { json?: string; junit?: string; html?: string; trace?: string }): void;
-  /** The terminal report of one run. */
+  write(outcomes: readonly ScenarioOutcome[], files: OutputFiles): void;
   render(outcome: ScenarioOutcome, color: boolean): string;
 }
 
 export type PipelineStatus = { ready: true; pipeline: Pipeline } | { ready: false; missing: string[] };
 
-/** The pipeline, or the parts it still lacks. */
+const pipeline: Pipeline = {
+  run(loaded, req) {
+    const s = loaded.scenario;
+    const writer = req.traceFile !== undefined ? new TraceFileWriter(req.traceFile, { scenario: s.file, seed: s.seed, haywire: packageVersion() }) : undefined;
+    const sim = simulateScenario(loaded, {
+      ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+      ...(writer ? { listener: writer.push } : {}),
+      ...(req.backends ? { backends: req.backends } : {}),
+    });
+    writer?.close(sim.traceHash);
+    const result = sim.analysis.result;
+    return {
+      file: s.file,
+      name: s.name,
+      covers: s.covers,
+      verdict: result.verdict,
+      incidents: result.incidents.map((i) => i.kind),
+      result,
+      html: { result, timeline: timelineOf(sim.analysis) },
+    };
+  },
+  write(outcomes, files) {
+    const results = outcomes.map((o) => o.result);
+    if (files.json !== undefined) writeJsonReport(files.json, results);
+    if (files.junit !== undefined) writeJunitReport(files.junit, results);
+    if (files.html !== undefined) writeHtmlReport(files.html, outcomes.map((o) => o.html));
+  },
+  render(outcome, color) {
+    return renderRun(outcome.result, { color });
+  },
+};
+
+/** The pipeline (every part it needs is in place). */
 export function pipelineStatus(): PipelineStatus {
-  return {
-    ready: false,
-    missing: [
-      'the mapping of a scenario onto the simulator (src/scenarios/build.ts, waiting for buildCluster in src/sim/cluster)',
-      'client workloads and routers (issue 3)',
-      'the report renderers for the terminal, --json, --junit and --html (issue 6)',
-    ],
-  };
+  return { ready: true, pipeline };
+}
+
+/** `--trace FILE` with several scenarios: one file each, named after the scenario. */
+export function traceFileFor(base: string, scenarioName: string, many: boolean): string {
+  if (!many) return base;
+  const ext = extname(base);
+  return join(dirname(base), `${basename(base, ext)}.${scenarioName}${ext || '.ndjson'}`);
 }

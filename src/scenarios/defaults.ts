@@ -2,6 +2,7 @@
 // schema/patroni.ts PATRONI_DEFAULTS and are applied by the agent, as Patroni applies them).
 // docs/scenario-format.md lists the same values; a test keeps them in step.
 import type { Micros } from '../sim/kernel/time.js';
+import { DEFAULT_TIMINGS } from '../sim/pg/config.js';
 
 const S = 1_000_000;
 const MS = 1_000;
@@ -24,22 +25,26 @@ export const DEFAULTS = {
   watchdog: { mode: 'automatic' as const, device: '/dev/watchdog', safety_margin: 5 },
   postgresql: {
     version: 16,
-    dataSizeBytes: 1024 ** 3,
+    /** The PostgreSQL model's defaults (src/sim/pg/config.ts DEFAULT_TIMINGS). */
+    dataSizeBytes: DEFAULT_TIMINGS.initdbDataBytes,
     synchronousCommit: 'on' as const,
-    replayBytesPerSec: 100 * 1024 ** 2,
+    replayBytesPerSec: DEFAULT_TIMINGS.replayBytesPerSec,
   },
   workload: {
     writers: 1,
     writesPerSec: 10,
-    writeSizeBytes: 1024,
+    arrivals: 'fixed' as const,
+    writeSizeBytes: DEFAULT_TIMINGS.defaultWriteBytes,
     readers: 0,
     readsPerSec: 10,
     readFrom: 'primary' as const,
     client: 'app1',
     timeoutUs: 5 * S,
-    retry: { attempts: 0, backoffUs: 500 * MS, maxBackoffUs: 10 * S },
+    retry: { attempts: 0, backoffUs: 500 * MS, multiplier: 2, retryUnknown: true },
   },
-  haproxy: { intervalUs: 3 * S, fall: 3, rise: 2, shutdownSessions: true },
+  /** Patroni's example haproxy.cfg: inter 3s fall 3 rise 2 on-marked-down shutdown-sessions, timeout check 5s. */
+  haproxy: { intervalUs: 3 * S, fall: 3, rise: 2, timeoutUs: 5 * S, shutdownSessions: true },
   libpq: { targetSessionAttrs: 'read-write' as const },
-  vip: { intervalUs: 1 * S, delayUs: 0 },
+  /** vip-manager: interval 1000 ms; configuring the address and gratuitous ARP take about 100 ms. */
+  vip: { intervalUs: 1 * S, delayUs: 100 * MS },
 } as const;

@@ -71,3 +71,18 @@ export class ScenarioInputError extends Error {
     return this.diagnostics.filter((d) => d.severity === 'error');
   }
 }
+
+/**
+ * A valid scenario that this build of haywire cannot run (a DCS backend not registered yet, a
+ * deployment shape the models do not support). Not bad input: the CLI exits 3, not 2.
+ */
+export class ScenarioCannotRunError extends Error {
+  readonly diagnostics: Diagnostic[];
+
+  constructor(diagnostics: readonly Diagnostic[]) {
+    const sorted = sortDiagnostics(diagnostics);
+    super(sorted.map(formatDiagnostic).join('\n'));
+    this.name = 'ScenarioCannotRunError';
+    this.diagnostics = sorted;
+  }
+}

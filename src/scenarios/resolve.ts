@@ -480,7 +480,7 @@ function resolveWorkload(
         intervalUs,
         fall: rt.fall ?? DEFAULTS.haproxy.fall,
         rise: rt.rise ?? DEFAULTS.haproxy.rise,
-        timeoutUs: rt.timeout ?? intervalUs,
+        timeoutUs: rt.timeout ?? DEFAULTS.haproxy.timeoutUs,
         shutdownSessions: rt.shutdownSessions ?? DEFAULTS.haproxy.shutdownSessions,
       };
       break;
@@ -500,6 +500,9 @@ function resolveWorkload(
     }
     case 'vip':
       router = { kind: 'vip', intervalUs: rt.interval ?? DEFAULTS.vip.intervalUs, delayUs: rt.delay ?? DEFAULTS.vip.delayUs };
+      if ((w.readers ?? 0) > 0 && (w.readFrom ?? 'primary') !== 'primary') {
+        r.error([...path, 'readFrom'], 'a VIP follows the leader key: readers behind it read from the primary (use haproxy or libpq to read from replicas)');
+      }
       break;
   }
   const startUs = w.start ?? phases.warmupUs;
@@ -508,6 +511,7 @@ function resolveWorkload(
     cluster: cluster.name,
     writers: w.writers ?? DEFAULTS.workload.writers,
     writesPerSec: w.rate ?? DEFAULTS.workload.writesPerSec,
+    arrivals: w.arrivals ?? DEFAULTS.workload.arrivals,
     writeSizeBytes: w.writeSize ?? DEFAULTS.workload.writeSizeBytes,
     readers: w.readers ?? DEFAULTS.workload.readers,
     readsPerSec: w.readRate ?? DEFAULTS.workload.readsPerSec,
@@ -519,7 +523,8 @@ function resolveWorkload(
     retry: {
       attempts: w.retry?.attempts ?? DEFAULTS.workload.retry.attempts,
       backoffUs: w.retry?.backoff ?? DEFAULTS.workload.retry.backoffUs,
-      maxBackoffUs: w.retry?.maxBackoff ?? DEFAULTS.workload.retry.maxBackoffUs,
+      multiplier: w.retry?.multiplier ?? DEFAULTS.workload.retry.multiplier,
+      retryUnknown: w.retry?.retryUnknown ?? DEFAULTS.workload.retry.retryUnknown,
     },
   };
 }

@@ -100,7 +100,7 @@ export type RouterDecl =
   | {
       kind: 'libpq';
       hosts: string[];
-      targetSessionAttrs: 'read-write' | 'primary' | 'any' | 'standby' | 'prefer-standby' | 'read-only';
+      targetSessionAttrs: 'read-write' | 'primary' | 'any' | 'standby' | 'prefer-standby';
       connectTimeoutUs: Micros | null;
     }
   | { kind: 'vip'; intervalUs: Micros; delayUs: Micros };
@@ -108,13 +108,15 @@ export type RouterDecl =
 export interface RetryDecl {
   attempts: number;
   backoffUs: Micros;
-  maxBackoffUs: Micros;
+  multiplier: number;
+  retryUnknown: boolean;
 }
 
 export interface WorkloadDecl {
   cluster: string;
   writers: number;
   writesPerSec: number;
+  arrivals: 'fixed' | 'poisson';
   writeSizeBytes: number;
   readers: number;
   readsPerSec: number;

@@ -1,14 +1,14 @@
 // `haywire run [file|dir...]`: run scenarios (default: the built-in library), print the report,
 // write --json / --junit / --html / --trace, and exit 0 (all expectations hold), 1 (one failed or
 // an unexpected incident), 2 (bad input) or 3 (haywire cannot run it).
-import { formatDiagnostic } from '../../scenarios/errors.js';
+import { formatDiagnostic, ScenarioCannotRunError, ScenarioInputError } from '../../scenarios/errors.js';
 import { formatDuration } from '../../scenarios/units.js';
-import { CliError, EXIT } from '../exitCodes.js';
+import { EXIT } from '../exitCodes.js';
 import type { CliIo } from '../io.js';
 import { displayPath, expandScenarioPaths, libraryDir } from '../paths.js';
-import { pipelineStatus, type ScenarioOutcome } from '../pipeline.js';
+import { pipelineStatus, traceFileFor, type RunRequest, type ScenarioOutcome } from '../pipeline.js';
 import { Progress } from '../progress.js';
-import { loadScenarios, reportFailures } from '../scenarioFiles.js';
+import { loadScenarios, printDiagnostics, reportFailures } from '../scenarioFiles.js';
 import type { CommandContext, CommandModule } from './types.js';
 
 export interface RunOptions {
@@ -18,56 +18,86 @@ export interface RunOptions {
   trace?: string;
   seed?: string;
   quiet?: boolean;
+  /** Backends to use instead of the registry's (programmatic use and tests; no command-line flag). */
+  backends?: RunRequest['backends'];
 }
 
-/** Run scenario files; returns the outcomes (also used by the bare `haywire`). */
-export function runScenarios(paths: readonly string[], opts: RunOptions, ctx: CommandContext): ScenarioOutcome[] {
+/** One line of the summary table. */
+export interface SummaryRow {
+  file: string;
+  covers: string[];
+  verdict: 'pass' | 'fail' | 'invalid' | 'cannot run';
+  incidents: string[];
+}
+
+export interface RunReport {
+  outcomes: ScenarioOutcome[];
+  rows: SummaryRow[];
+}
+
+/** Run scenario files (also used by the bare `haywire`). */
+export function runScenarios(paths: readonly string[], opts: RunOptions, ctx: CommandContext): RunReport {
   const { io } = ctx;
+  const report: RunReport = { outcomes: [], rows: [] };
   const { files, problems } = expandScenarioPaths(paths.length > 0 ? paths : [displayPath(libraryDir(), io.cwd)], io.cwd);
   for (const p of problems) io.err(`${p}\n`);
-  const report = loadScenarios(files, opts.seed !== undefined ? { overrides: { seed: opts.seed } } : {});
-  if (reportFailures(io, report) || problems.length > 0) {
+  const loaded = loadScenarios(files, opts.seed !== undefined ? { overrides: { seed: opts.seed } } : {});
+  if (reportFailures(io, loaded) || problems.length > 0) {
     ctx.setExit(EXIT.badInput);
-    return [];
+    return report;
   }
-  if (!opts.quiet) for (const l of report.loaded) for (const w of l.warnings) io.err(`${formatDiagnostic(w)}\n`);
+  if (!opts.quiet) for (const l of loaded.loaded) for (const w of l.warnings) io.err(`${formatDiagnostic(w)}\n`);
   const status = pipelineStatus();
   if (!status.ready) {
-    throw new CliError(
-      `haywire run: cannot run scenarios yet; missing:\n${status.missing.map((m) => `  - ${m}`).join('\n')}\n` +
-        `The ${report.loaded.length} scenario file(s) are valid ("haywire validate" checks files now).`,
-      EXIT.cannot,
-    );
+    io.err(`haywire run: cannot run scenarios yet; missing:\n${status.missing.map((m) => `  - ${m}`).join('\n')}\n`);
+    ctx.setExit(EXIT.cannot);
+    return report;
   }
-  const outcomes: ScenarioOutcome[] = [];
-  report.loaded.forEach((l, i) => {
+  const n = loaded.loaded.length;
+  loaded.loaded.forEach((l, i) => {
+    const s = l.scenario;
     const progress = new Progress(io);
-    const label = `[${i + 1}/${report.loaded.length}] ${l.scenario.file}`;
-    const outcome = status.pipeline.run(l, {
-      ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
-      keepTrace: opts.trace !== undefined,
-      onProgress: (v, end) => progress.update(`${label}  ${formatDuration(Math.round(v / 1e5) * 1e5)} / ${formatDuration(end)} virtual`),
-    });
-    progress.clear();
-    outcomes.push(outcome);
-    if (!opts.quiet) io.out(status.pipeline.render(outcome, io.color));
+    const label = `[${i + 1}/${n}] ${s.file}`;
+    try {
+      const outcome = status.pipeline.run(l, {
+        ...(opts.trace !== undefined ? { traceFile: traceFileFor(opts.trace, s.name, n > 1) } : {}),
+        ...(opts.backends ? { backends: opts.backends } : {}),
+        onProgress: (v, end) => progress.update(`${label}  ${formatDuration(Math.floor(v / 1e6) * 1e6)} of ${formatDuration(end)} simulated`),
+      });
+      progress.clear();
+      report.outcomes.push(outcome);
+      report.rows.push({ file: s.file, covers: s.covers, verdict: outcome.verdict, incidents: outcome.incidents });
+      if (!opts.quiet) io.out(status.pipeline.render(outcome, io.color));
+      if (outcome.verdict === 'fail') ctx.setExit(EXIT.failed);
+    } catch (e) {
+      progress.clear();
+      if (e instanceof ScenarioInputError) {
+        printDiagnostics(io, e.diagnostics);
+        report.rows.push({ file: s.file, covers: s.covers, verdict: 'invalid', incidents: [] });
+        ctx.setExit(EXIT.badInput);
+      } else if (e instanceof ScenarioCannotRunError) {
+        for (const d of e.diagnostics) io.err(`${formatDiagnostic(d)} (cannot run)\n`);
+        report.rows.push({ file: s.file, covers: s.covers, verdict: 'cannot run', incidents: [] });
+        ctx.setExit(EXIT.cannot);
+      } else throw e;
+    }
   });
-  status.pipeline.write(outcomes, opts);
-  if (outcomes.some((o) => o.verdict === 'fail')) ctx.setExit(EXIT.failed);
-  return outcomes;
+  status.pipeline.write(report.outcomes, { json: opts.json, junit: opts.junit, html: opts.html });
+  return report;
 }
 
-export function summaryTable(outcomes: readonly ScenarioOutcome[]): string {
-  const w = Math.max(8, ...outcomes.map((o) => o.file.length));
-  const lines = [`${'SCENARIO'.padEnd(w)}  ${'COVERS'.padEnd(14)}  VERDICT  INCIDENTS`];
-  for (const o of outcomes) {
-    lines.push(`${o.file.padEnd(w)}  ${o.covers.join(' ').padEnd(14)}  ${o.verdict.padEnd(7)}  ${o.incidents.length > 0 ? o.incidents.join(', ') : '-'}`);
+export function summaryTable(rows: readonly SummaryRow[]): string {
+  const w = Math.max(8, ...rows.map((o) => o.file.length));
+  const c = Math.max(6, ...rows.map((o) => o.covers.join(' ').length));
+  const lines = [`${'SCENARIO'.padEnd(w)}  ${'COVERS'.padEnd(c)}  ${'VERDICT'.padEnd(10)}  INCIDENTS`];
+  for (const o of rows) {
+    lines.push(`${o.file.padEnd(w)}  ${o.covers.join(' ').padEnd(c)}  ${o.verdict.padEnd(10)}  ${o.incidents.length > 0 ? o.incidents.join(', ') : '-'}`);
   }
   return `${lines.join('\n')}\n`;
 }
 
-export function printSummary(io: CliIo, outcomes: readonly ScenarioOutcome[]): void {
-  io.out(summaryTable(outcomes));
+export function printSummary(io: CliIo, rows: readonly SummaryRow[]): void {
+  io.out(summaryTable(rows));
 }
 
 export const runCommand: CommandModule = {
@@ -80,7 +110,7 @@ export const runCommand: CommandModule = {
       .option('--json <file>', 'write the results as JSON ({ schemaVersion, runs: [...] })')
       .option('--junit <file>', 'write a JUnit XML file (one test case per expectation)')
       .option('--html <file>', 'write a self-contained HTML report')
-      .option('--trace <file>', 'write the full trace (NDJSON), the input of `haywire replay`')
+      .option('--trace <file>', 'write the full trace (NDJSON), the input of `haywire replay` (one file per scenario)')
       .option('--seed <seed>', "override every scenario's seed")
       .option('-q, --quiet', 'print the summary only')
       .addHelpText(
@@ -90,8 +120,8 @@ export const runCommand: CommandModule = {
           'Examples:\n  haywire run scenarios/examples/etcd-dc-partition.yaml --html report.html\n  haywire run --seed 42 scenarios/',
       )
       .action((paths: string[], opts: RunOptions) => {
-        const outcomes = runScenarios(paths, opts, ctx);
-        if (outcomes.length > 1) printSummary(ctx.io, outcomes);
+        const report = runScenarios(paths, opts, ctx);
+        if (report.rows.length > 1 || opts.quiet) printSummary(ctx.io, report.rows);
       });
   },
 };

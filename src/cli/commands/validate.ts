@@ -1,5 +1,6 @@
 // `haywire validate <file|dir>...`: parse and check scenario files without running them.
-import { formatDiagnostic } from '../../scenarios/errors.js';
+import { checkBuildable } from '../../scenarios/build.js';
+import { formatDiagnostic, ScenarioCannotRunError, ScenarioInputError } from '../../scenarios/errors.js';
 import { EXIT } from '../exitCodes.js';
 import { expandScenarioPaths } from '../paths.js';
 import { loadScenarios, printDiagnostics } from '../scenarioFiles.js';
@@ -24,6 +25,18 @@ export const validateCommand: CommandModule = {
         for (const f of report.failed) printDiagnostics(io, f.diagnostics);
         for (const l of report.loaded) {
           for (const w of l.warnings) io.err(`${formatDiagnostic(w)}\n`);
+          // the dry build: processes, registered fault kinds, backends
+          try {
+            checkBuildable(l.scenario, { source: l.source });
+          } catch (e) {
+            if (e instanceof ScenarioInputError) {
+              printDiagnostics(io, e.diagnostics);
+              bad++;
+              continue;
+            }
+            if (!(e instanceof ScenarioCannotRunError)) throw e;
+            for (const d of e.diagnostics) io.err(`${formatDiagnostic({ ...d, severity: 'warning' })} (valid, but this build cannot run it)\n`);
+          }
           if (opts.strict && l.warnings.length > 0) bad++;
           else if (!opts.quiet) {
             const s = l.scenario;

@@ -93,7 +93,7 @@ const DcsOutage = z.strictObject({
   kind: z.literal('dcs-outage'),
   /** Which store (default: the only one). */
   store: name().optional(),
-  /** crash (kill -9 every server), pause (SIGSTOP them), isolate (cut their hosts off). Default crash. */
+  /** crash (kill -9 every server; restarted at the heal), pause (SIGSTOP them), isolate (cut their hosts off). Default pause. */
   mode: oneOf(['crash', 'pause', 'isolate'] as const, 'outage mode').optional(),
 });
 /** pg_wal_replay_pause() on a replica; healed by pg_wal_replay_resume(). */
@@ -117,8 +117,8 @@ const Switchover = z.strictObject({
   scheduled: duration().optional(),
 });
 const Failover = z.strictObject({ kind: z.literal('failover'), ...operator, candidate: name() });
-const PauseCluster = z.strictObject({ kind: z.literal('pause-cluster'), ...operator, wait: boolish().optional() });
-const ResumeCluster = z.strictObject({ kind: z.literal('resume-cluster'), ...operator, wait: boolish().optional() });
+const PauseCluster = z.strictObject({ kind: z.literal('pause-cluster'), ...operator });
+const ResumeCluster = z.strictObject({ kind: z.literal('resume-cluster'), ...operator });
 const Restart = z.strictObject({
   kind: z.literal('restart'),
   ...operator,
@@ -127,7 +127,7 @@ const Restart = z.strictObject({
   role: oneOf(['primary', 'replica', 'any'] as const, 'role').optional(),
   pending: boolish().optional(),
 });
-const Reinit = z.strictObject({ kind: z.literal('reinit'), ...operator, node: nodeRef(), force: boolish().optional(), wait: boolish().optional() });
+const Reinit = z.strictObject({ kind: z.literal('reinit'), ...operator, node: nodeRef(), force: boolish().optional(), fromLeader: boolish().optional() });
 
 /** `patronictl edit-config`: keys of the dynamic configuration; null removes a key. */
 const editable = Object.fromEntries(Object.entries(dynamicShape).map(([k, s]) => [k, s.nullable()])) as {

@@ -7,9 +7,9 @@ import { DiskSchema } from './topology.js';
 export const SYNCHRONOUS_COMMIT = ['off', 'local', 'remote_write', 'on', 'remote_apply'] as const;
 
 export const PostgresqlSchema = z.strictObject({
-  /** Major version (12-18): decides what reloads without a restart and which tools exist. Default 16. */
+  /** Major version (12-18). Default 16. Recorded with the run; the model does not vary by version yet. */
   version: int(12, 18).optional(),
-  /** Size of the data directory: how long pg_basebackup and re-clones take. Default 1GB. */
+  /** Size of the data directory after initdb (it grows with the writes): how long pg_basebackup and re-clones take. Default 40MB. */
   dataSize: size().optional(),
   /** PostgreSQL's synchronous_commit. Default on. */
   synchronous_commit: z
@@ -17,7 +17,7 @@ export const PostgresqlSchema = z.strictObject({
     .optional(),
   /** Disk of the database hosts (unless a host says otherwise). Default fsync 500us. */
   disk: DiskSchema.optional(),
-  /** WAL a standby replays per second. Default 100MB/s. */
+  /** WAL a standby (or crash recovery) replays per second. Default 64MB/s. */
   replaySpeed: bandwidth().optional(),
   /** Most WAL one replication stream ships per second (besides the link's bandwidth). Default: no limit. */
   walBandwidth: bandwidth().optional(),

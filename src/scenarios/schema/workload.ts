@@ -2,7 +2,7 @@
 // (HAProxy health checks of Patroni's REST API, libpq multi-host strings, or a VIP that follows
 // the leader key), their timeouts and retry policy. One workload per cluster; a list for several.
 import { z } from 'zod';
-import { boolish, duration, int, name, oneOf, rate, size } from './common.js';
+import { boolish, duration, int, name, num, oneOf, rate, size } from './common.js';
 
 /**
  * HAProxy in front of the cluster, as Patroni's docs configure it: `option httpchk OPTIONS /primary`,
@@ -18,7 +18,7 @@ export const HaproxySchema = z.strictObject({
   fall: int(1).optional(),
   /** Consecutive good checks before it is marked up (`rise`). Default 2. */
   rise: int(1).optional(),
-  /** Check timeout (`timeout check`). Default: the interval. */
+  /** Check timeout (`timeout check`). Default 5s (Patroni's example haproxy.cfg). */
   timeout: duration().optional(),
   /** `on-marked-down shutdown-sessions`: kill open sessions when a server goes down. Default true. */
   shutdownSessions: boolish().optional(),
@@ -30,7 +30,7 @@ export const LibpqSchema = z.strictObject({
   /** Hosts in the connection string, in order (default: every node of the cluster). */
   hosts: z.array(name()).optional(),
   /** Default read-write. */
-  targetSessionAttrs: oneOf(['read-write', 'primary', 'any', 'standby', 'prefer-standby', 'read-only'] as const, 'target_session_attrs').optional(),
+  targetSessionAttrs: oneOf(['read-write', 'primary', 'any', 'standby', 'prefer-standby'] as const, 'target_session_attrs').optional(),
   /** libpq `connect_timeout` per host. Default: none (libpq waits for TCP to give up). */
   connectTimeout: duration().optional(),
 });
@@ -40,7 +40,7 @@ export const VipSchema = z.strictObject({
   kind: z.literal('vip'),
   /** How often the manager reads the leader key (vip-manager `interval`). Default 1s. */
   interval: duration().optional(),
-  /** Extra delay before the address answers on the new host (ARP / DNS propagation). Default 0s. */
+  /** Time to configure the address and announce it (ip addr add, gratuitous ARP). Default 100ms. */
   delay: duration().optional(),
 });
 
@@ -55,12 +55,14 @@ export const RouterSchema = z.preprocess(
 export const RetrySchema = z.preprocess(
   (v) => (v === 'none' || v === false ? { attempts: 0 } : v),
   z.strictObject({
-    /** Retries after the first attempt. */
+    /** Retries after the first attempt (each retry is a new operation with a new write id). */
     attempts: int(0),
-    /** First wait before a retry; doubles each time. Default 500ms. */
+    /** Wait before the first retry. Default 500ms. */
     backoff: duration().optional(),
-    /** Cap on the wait. Default 10s. */
-    maxBackoff: duration().optional(),
+    /** Each further wait is the previous one times this. Default 2. */
+    multiplier: num(1, 100).optional(),
+    /** Also retry writes whose outcome is unknown (a timeout after the commit was sent). Default true. */
+    retryUnknown: boolish().optional(),
   }),
 );
 
@@ -71,7 +73,9 @@ export const WorkloadSchema = z.strictObject({
   writers: int(0).optional(),
   /** Writes per second per writer. Default 10/s. */
   rate: rate().optional(),
-  /** WAL bytes per write. Default 1kB. */
+  /** Fixed spacing between operations, or Poisson arrivals. Default fixed. */
+  arrivals: oneOf(['fixed', 'poisson'] as const, 'arrival process').optional(),
+  /** WAL bytes per write. Default: the PostgreSQL model's (200 B, a small INSERT and its COMMIT). */
   writeSize: size().optional(),
   /** Reader clients. Default 0. */
   readers: int(0).optional(),
