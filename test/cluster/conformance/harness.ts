@@ -121,14 +121,14 @@ export class Behave {
   /** "Then <thing> after N seconds": fail with `what` if it does not hold in time. */
   expectWithin(what: string, seconds: number, pred: () => boolean): number {
     const took = this.until(pred, seconds);
-    this.timings.push({ what, limitS: seconds, tookS: took });
+    this.timings.push({ scenario: expect.getState().currentTestName ?? '', what, limitS: seconds, tookS: took });
     if (took === null && process.env.HAYWIRE_DUMP) dump(this, Math.max(0, this.now - seconds - 30));
     expect(took, `${what} within ${seconds}s`).not.toBeNull();
     return took as number;
   }
 
   /** Every timed expectation of this run: what, the feature's limit, how long it took (null: never). */
-  readonly timings: { what: string; limitS: number; tookS: number | null }[] = [];
+  readonly timings: { scenario: string; what: string; limitS: number; tookS: number | null }[] = [];
 
   /** Run a task in the operator process to completion. */
   task<T>(t: Task<T>, limitS = 120, proc: Process = this.op): T {
@@ -324,5 +324,5 @@ export function dump(b: Behave, fromS = 0): void {
 /** Print the timed expectations of a run (HAYWIRE_TIMINGS=1), for the conformance table. */
 export function reportTimings(b: Behave, feature: string): void {
   if (!process.env.HAYWIRE_TIMINGS) return;
-  for (const t of b.timings) console.log(`TIMING\t${feature}\t${t.what}\t${t.limitS}\t${t.tookS === null ? 'never' : t.tookS.toFixed(1)}`);
+  for (const t of b.timings) console.log(`TIMING\t${feature}\t${t.scenario}\t${t.what}\t${t.limitS}\t${t.tookS === null ? 'never' : t.tookS.toFixed(1)}`);
 }

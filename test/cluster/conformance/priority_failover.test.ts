@@ -12,7 +12,7 @@ describe('priority_failover.feature', () => {
 
   it('check failover priority 0 prevents leaderships', () => {
     b.start('postgres-0');
-    b.expectWithin('postgres-0 is a leader', 20, () => b.leader() === 'postgres-0');
+    b.expectWithin('postgres-0 is a leader', 10, () => b.leader() === 'postgres-0');
     b.start('postgres-1');
     b.replicationWorks('postgres-0', 'postgres-1', 20);
     b.shutDown('postgres-0');
