@@ -7,7 +7,7 @@
 //  - faults as bands (one row each, packed), partitions as the groups of hosts that could talk;
 //  - client outcomes per time bucket; incidents; point events (promotions, rewinds, clones,
 //    watchdog, operator actions).
-import type { History, LsnSample } from './history.js';
+import type { History, LsnSample, PgStateValue } from './history.js';
 import type { Incident } from './incident.js';
 import { fmtLsn } from './incident.js';
 import { spanAt, type Span } from './intervals.js';
@@ -17,6 +17,8 @@ export type RoleKind =
   | 'primary'
   | 'replica'
   | 'standby-leader'
+  /** A primary shutting down because Patroni is demoting it (not a plain stop or restart). */
+  | 'demoting'
   | 'diverged'
   | 'starting'
   | 'stopping'
@@ -90,10 +92,39 @@ export interface Timeline {
 
 const ms = (us: number): number => Math.round(us) / 1000;
 
+const DEMOTE_MESSAGE = /demot/i;
+
+/**
+ * A primary's shutdown that Patroni began in order to demote it (patroni/ha.py `Ha.demote`). The
+ * HA cycle reports it as "demoted self because ..." when a synchronous demote returns (the first
+ * cycle line after the stop began, since the loop is blocked meanwhile), or as "switchover:
+ * demoting myself" / "demoting self because ..." just before an asynchronous one starts.
+ */
+function isDemote(h: History, node: string, stop: Span<PgStateValue>): boolean {
+  const cycles = h.cycles[node] ?? [];
+  let before: (typeof cycles)[number] | undefined;
+  for (const c of cycles) {
+    if (c.fromUs < stop.fromUs) {
+      before = c;
+      continue;
+    }
+    // a synchronous demote reports when it returns: soon after the server is down
+    if (c.fromUs <= stop.toUs + DEMOTE_REPORT_US && DEMOTE_MESSAGE.test(c.v.message)) return true;
+    break;
+  }
+  return before !== undefined && stop.fromUs - before.lastUs <= DEMOTE_ASYNC_US && DEMOTE_MESSAGE.test(before.v.message);
+}
+/** How long after the server stopped a synchronous demote's cycle line may come (restart as replica). */
+const DEMOTE_REPORT_US = 10_000_000;
+/** How long before the stop an asynchronous demote's cycle line may come. */
+const DEMOTE_ASYNC_US = 2_000_000;
+
 function roleAt(h: History, truth: GroundTruth, node: string, t: number): RoleKind {
   if (!truth.hostUp(node, t)) return 'down';
-  const s = spanAt(h.pg[node] ?? [], t)?.v;
-  if (!s) return 'unknown';
+  const span = spanAt(h.pg[node] ?? [], t);
+  const s = span?.v;
+  if (!span || !s) return 'unknown';
+  if (s.state === 'stopping' && !s.inRecovery && isDemote(h, node, span)) return 'demoting';
   if (s.state === 'running') {
     if (!s.inRecovery) return 'primary';
     const rep = spanAt(h.replication[node] ?? [], t)?.v;
@@ -109,6 +140,7 @@ const ROLE_LABEL: Record<RoleKind, string> = {
   primary: 'primary',
   replica: 'replica',
   'standby-leader': 'standby leader',
+  demoting: 'demoting',
   diverged: 'diverged replica',
   starting: 'starting',
   stopping: 'stopping',
@@ -279,6 +311,30 @@ export interface TimelineCursor {
   partition: string[][] | null;
   faults: FaultBand[];
   incidents: Timeline['incidents'];
+  /** The role segment's label per node ("primary · timeline 2"), null outside any segment. */
+  labels: Record<string, string | null>;
+  /** The Patroni agent when not running (paused, crashed, stopped), per node. */
+  agent: Record<string, 'paused' | 'crashed' | 'stopped' | null>;
+  /** The latest LSN sample at or before the cursor, per node (null before the first). */
+  lsn: Record<string, LsnPoint | null>;
+  /** The partition epoch at the cursor (groups and cut links), null when nothing is cut. */
+  epoch: PartitionEpoch | null;
+}
+
+/** The last point with `tMs <= t` in a list sorted by time. */
+function lastAtOrBefore<P extends { tMs: number }>(xs: readonly P[], t: number): P | null {
+  let lo = 0;
+  let hi = xs.length - 1;
+  let ans: P | null = null;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const x = xs[mid] as P;
+    if (x.tMs <= t) {
+      ans = x;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return ans;
 }
 
 function segAt<K extends string>(segs: readonly Segment<K>[], tMs: number): Segment<K> | undefined {
@@ -286,6 +342,7 @@ function segAt<K extends string>(segs: readonly Segment<K>[], tMs: number): Segm
 }
 
 export function cursorAt(t: Timeline, tMs: number): TimelineCursor {
+  const epoch = t.partitions.find((p) => p.fromMs <= tMs && tMs < p.toMs) ?? null;
   return {
     tMs,
     roles: Object.fromEntries(t.nodes.map((n) => [n.name, segAt(n.role, tMs)?.kind ?? null])),
@@ -294,8 +351,12 @@ export function cursorAt(t: Timeline, tMs: number): TimelineCursor {
       return s && s.kind === 'held' ? s.label : null;
     })()])),
     quorum: Object.fromEntries(t.quorum.map((q) => [q.store, segAt(q.segments, tMs) ? segAt(q.segments, tMs)?.kind === 'ok' : null])),
-    partition: t.partitions.find((p) => p.fromMs <= tMs && tMs < p.toMs)?.groups ?? null,
+    partition: epoch?.groups ?? null,
     faults: t.faults.filter((f) => f.fromMs <= tMs && tMs < f.toMs),
     incidents: t.incidents.filter((i) => i.fromMs <= tMs && tMs <= i.toMs),
+    labels: Object.fromEntries(t.nodes.map((n) => [n.name, segAt(n.role, tMs)?.label ?? null])),
+    agent: Object.fromEntries(t.nodes.map((n) => [n.name, segAt(n.agent, tMs)?.kind ?? null])),
+    lsn: Object.fromEntries(t.nodes.map((n) => [n.name, lastAtOrBefore(n.lsn, tMs)])),
+    epoch,
   };
 }

@@ -249,7 +249,7 @@ describe('timeline model', () => {
     const pg1 = t.nodes[0]!;
     expect(pg1.role[0]).toMatchObject({ fromMs: 0, toMs: 62_010, kind: 'primary', label: 'primary · timeline 1' });
     // demoted, restarted as a replica that finds itself diverged, rewound, then streaming again
-    expect(pg1.role.map((s) => s.kind)).toEqual(['primary', 'stopping', 'stopped', 'starting', 'replica', 'diverged', 'stopped', 'rewinding', 'starting', 'diverged', 'replica']);
+    expect(pg1.role.map((s) => s.kind)).toEqual(['primary', 'demoting', 'stopped', 'starting', 'replica', 'diverged', 'stopped', 'rewinding', 'starting', 'diverged', 'replica']);
     expect(pg1.agent).toEqual([{ fromMs: 21_000, toMs: 62_000, kind: 'paused', label: 'Patroni paused' }]);
     const c = cursorAt(t, 55_000);
     expect(c.roles).toEqual({ pg1: 'primary', pg2: 'primary', pg3: 'replica' });
