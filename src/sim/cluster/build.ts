@@ -42,6 +42,8 @@ export interface BuildOptions {
 }
 
 const deployments = new WeakMap<World, Map<string, DcsDeployment>>();
+/** The namespace/scope each deployment's clients are bound to. */
+const scopes = new WeakMap<DcsDeployment, string>();
 
 function ensureHost(world: World, p: HostPlacement): Host {
   if (world.net.hasHost(p.name)) return world.net.host(p.name);
@@ -59,9 +61,12 @@ export function buildCluster(world: World, spec: ClusterSpec, opts: BuildOptions
   const scope = spec.scope ?? 'batman';
   const namespace = spec.namespace ?? 'service';
 
-  // hosts
-  for (const m of spec.dcs.members) ensureHost(world, m);
+  // hosts: the nodes', then the DCS members' own (a member may run on an existing host instead)
   for (const n of spec.nodes) ensureHost(world, { name: n.name, domains: n.domains, ...(n.host ?? {}) });
+  for (const m of spec.dcs.members) {
+    if (m.host === undefined) ensureHost(world, m);
+    else if (!world.net.hasHost(m.host)) throw new Error(`DCS member ${m.name}: host "${m.host}" does not exist`);
+  }
 
   // PostgreSQL servers (empty data directories; Patroni bootstraps or clones them)
   const existing = pgServers(world.sim);
@@ -77,16 +82,23 @@ export function buildCluster(world: World, spec: ClusterSpec, opts: BuildOptions
   }
   let dcs = perWorld.get(spec.dcs.shared ?? store);
   let startDcs = false;
+  const deployedFor = scopes.get(dcs as DcsDeployment);
+  if (dcs && deployedFor !== undefined && deployedFor !== `${namespace}/${scope}`) {
+    throw new Error(
+      `store "${spec.dcs.shared ?? store}" was deployed for ${deployedFor}; its clients are bound to that scope, so cluster ${namespace}/${scope} needs a store of its own`,
+    );
+  }
   if (!dcs) {
     const def = opts.backend ?? backendFor(spec.dcs.backend);
     dcs = def.deploy(world, {
       scope,
       namespace,
-      members: spec.dcs.members.map((m) => ({ name: m.name, host: m.name })),
+      members: spec.dcs.members.map((m) => ({ name: m.name, host: m.host ?? m.name })),
       options: spec.dcs.options ?? {},
       store,
     });
     perWorld.set(store, dcs);
+    scopes.set(dcs, `${namespace}/${scope}`);
     startDcs = true;
   }
   const deployment = dcs;
@@ -154,7 +166,7 @@ export function buildCluster(world: World, spec: ClusterSpec, opts: BuildOptions
       scenario: spec.scenario ?? scope,
       seed: opts.seed ?? world.sim.seed,
       pgNodes: spec.nodes.map((n) => n.name),
-      dcs: { backend: spec.dcs.backend, members: spec.dcs.members.map((m) => m.name), memberHosts: spec.dcs.members.map((m) => m.name) },
+      dcs: { backend: spec.dcs.backend, members: spec.dcs.members.map((m) => m.name), memberHosts: spec.dcs.members.map((m) => m.host ?? m.name) },
       clients: [],
       hosts,
       patroni: { ttl: 30, loop_wait: 10, retry_timeout: 10, ...effective },

@@ -65,15 +65,25 @@ export interface NodeSpec {
 }
 
 /** The DCS this cluster's agents use (deployed through `src/sim/dcs/registry.ts`). */
+/** A DCS server member: by default on a host of its own name (created if missing). */
+export type DcsMemberPlacement = HostPlacement & {
+  /** Run the member on this existing host (a node's or another member's) instead of its own. */
+  host?: string;
+};
+
 export interface DcsSpec {
   backend: DcsBackendKind;
   /** Server members with their hosts' placement (hosts are created if missing). */
-  members: HostPlacement[];
+  members: DcsMemberPlacement[];
   /** Backend-specific options (validated by the backend). */
   options?: Record<string, unknown>;
   /** Trace label (default: the backend kind). */
   store?: string;
-  /** Reuse a deployment built earlier (two clusters on one DCS, different scopes): give its store label. */
+  /**
+   * Reuse a deployment built earlier under this store label. A deployment's clients are bound to the
+   * scope it was deployed for, so only a cluster with the same scope may share it (buildCluster
+   * refuses otherwise, rather than letting two clusters fight over one leader key).
+   */
   shared?: string;
 }
 
