@@ -76,6 +76,27 @@ describe('timing facts', () => {
     expect(demoted.length).toBeGreaterThan(0);
   });
 
+  it('a primary cut off from the DCS demotes itself before its lock can expire: no overlap (defaults: loop_wait + 2*retry_timeout = ttl)', () => {
+    const t = testCluster({ seed: 'dcs-cut' });
+    t.run(40);
+    const old = t.leader() as string;
+    t.w.nemesis.apply({ kind: 'cut', a: [old], b: ['etcd1', 'etcd2', 'etcd3'] }, 'cut', 60_000_000);
+    let overlap = false;
+    let oldWritableUntil = 0;
+    t.until(() => {
+      const p = t.primaries();
+      if (p.length > 1) overlap = true;
+      if (p.includes(old)) oldWritableUntil = t.w.sim.nowUs;
+      return false;
+    }, 60);
+    expect(overlap).toBe(false);
+    expect(t.cycles(old)).toContain('demoted self because DCS is not accessible and I was a leader');
+    const acquired = t.records.find((r) => r.k === 'dcs.leader' && (r as { reason: string }).reason === 'acquired' && (r as { holder: string }).holder !== old && r.t > 40e6);
+    expect(acquired).toBeDefined();
+    expect(oldWritableUntil).toBeLessThan((acquired as { t: number }).t);
+    expect(t.leader()).not.toBe(old);
+  });
+
   it('with the watchdog the frozen primary host is reset before its lock expires: no overlap', () => {
     const t = testCluster({ seed: 'freeze-wd', spec: { watchdog: { mode: 'required' } } });
     t.run(40);
