@@ -368,8 +368,17 @@ export class PatroniAgent extends Process implements PatroniNode, ApiHost {
     const api = this.api;
     this.net.listen(this, PatroniRest, (req) => api.handle(req));
     this.nextRunWallUs = this.wallUs();
-    for (;;) {
-      yield* this.runCycle(ha, dcs);
+    try {
+      for (;;) yield* this.runCycle(ha, dcs);
+    } catch (e) {
+      // `abstract_main`: `finally: controller.shutdown()` — a fatal error in the loop (system ID
+      // mismatch, failed bootstrap) still stops PostgreSQL and hands the leader key over
+      if (e instanceof PatroniFatalException) {
+        ha.executor.lock.reset();
+        this.setListener(`rpc:${PatroniRest.name}`, undefined);
+        yield* ha.shutdown();
+      }
+      throw e;
     }
   }
 
