@@ -183,4 +183,46 @@ describe('end to end on real clusters', () => {
     expect(live.result.metrics.failovers).toBe(1);
     expect(live.result.incidents.filter((i) => i.kind === 'split-brain' || i.kind === 'false-failover')).toEqual([]);
   });
+
+  it('clients cut off from a primary that still reaches the DCS: a missed failover past the budget, none within it', () => {
+    const run = (cutS: number): Analysis => {
+      const r = rig(`e2e-client-cut-${cutS}`, 'off');
+      r.run(40);
+      const leader = r.c.leaderHolder() as string;
+      new Writer(r.w.net.host('app1'), { name: 'w1', router: new LibpqRouter('libpq', { hosts: ['pg1', 'pg2', 'pg3'], targetSessionAttrs: 'read-write', connectTimeoutMs: 2000 }), ratePerSec: 5 }).start();
+      r.run(45);
+      r.w.nemesis.apply({ kind: 'cut', a: ['app1', 'app2'], b: [leader] }, 'client-cut', cutS * 1_000_000);
+      r.run(45 + cutS + 30);
+      return r.finish();
+    };
+    const long = run(120).result;
+    const mf = long.incidents.filter((i) => i.kind === 'missed-failover');
+    expect(mf).toHaveLength(1);
+    expect(mf[0]!.details.verdict).toBe('misjudgment');
+    expect(mf[0]!.explanation).toContain('stayed primary and kept the leader key because it could still reach the DCS, while no client could reach it');
+    expect(long.metrics.failovers).toBe(0);
+    const short = run(40).result;
+    expect(short.incidents.filter((i) => i.kind === 'missed-failover')).toEqual([]);
+  });
+
+  it('a replica cut off from the primary but not from etcd goes unnoticed; one isolated from etcd too does not', () => {
+    const run = (isolate: boolean): Analysis => {
+      const r = rig(`e2e-replica-cut-${isolate}`, 'off');
+      r.run(40);
+      const leader = r.c.leaderHolder() as string;
+      const replica = ['pg1', 'pg2', 'pg3'].find((n) => n !== leader) as string;
+      new Writer(r.w.net.host('app1'), { name: 'w1', router: new LibpqRouter('libpq', { hosts: ['pg1', 'pg2', 'pg3'], targetSessionAttrs: 'read-write', connectTimeoutMs: 2000 }), ratePerSec: 5 }).start();
+      r.run(45);
+      if (isolate) r.w.nemesis.apply({ kind: 'isolate', targets: [replica] }, 'cut', 90_000_000);
+      else r.w.nemesis.apply({ kind: 'cut', a: [replica], b: [leader] }, 'cut', 90_000_000);
+      r.run(170);
+      return r.finish();
+    };
+    const cut = run(false).result;
+    const up = cut.incidents.filter((i) => i.kind === 'undetected-partition');
+    expect(up).toHaveLength(1);
+    expect(up[0]!.endMs - up[0]!.startMs).toBeGreaterThan(80_000);
+    expect(up[0]!.explanation).toMatch(/was cut off from pg\d for [\d.]+ s from 45 s while the cluster kept reporting it healthy/);
+    expect(run(true).result.incidents.filter((i) => i.kind === 'undetected-partition')).toEqual([]);
+  });
 });
