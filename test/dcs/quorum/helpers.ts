@@ -52,14 +52,15 @@ export function quorumWorld(
 export type Outcome<T> = { ok: true; value: T; atUs: number; tookUs: number } | { ok: false; error: string; atUs: number; tookUs: number };
 
 /** Run a task in `proc` now and collect its outcome. */
-export function run<T>(proc: Process, name: string, task: Task<T>): { done: boolean; out: Outcome<T> | null } {
-  const box: { done: boolean; out: Outcome<T> | null } = { done: false, out: null };
+export function run<T>(proc: Process, name: string, task: Task<T>): { done: boolean; out: Outcome<T> | null; cancel: () => void } {
+  const box: { done: boolean; out: Outcome<T> | null; cancel: () => void } = { done: false, out: null, cancel: () => undefined };
   const start = proc.sim.nowUs;
-  proc.spawn(name, task, (r) => {
+  const fiber = proc.spawn(name, task, (r) => {
     box.done = true;
     const atUs = proc.sim.nowUs;
     box.out = r.ok ? { ok: true, value: r.value, atUs, tookUs: atUs - start } : { ok: false, error: r.error instanceof Error ? `${r.error.name}: ${r.error.message}` : String(r.error), atUs, tookUs: atUs - start };
   });
+  box.cancel = () => fiber.cancel();
   return box;
 }
 

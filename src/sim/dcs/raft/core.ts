@@ -306,7 +306,8 @@ export class RaftNode<C> {
   private localUntil(trueUs: number): number {
     // a local delay whose true length reaches `trueUs` (the disk is judged in true time)
     const d = trueUs - this.proc.sim.nowUs;
-    return d <= 0 ? 0 : d * (1 + this.proc.host.clock.driftPpm / 1e6);
+    // rounded up (and at least 1 µs) so that a drifting clock cannot make the timer fire early forever
+    return d <= 0 ? 1 : Math.ceil(d * (1 + this.proc.host.clock.driftPpm / 1e6)) + 1;
   }
 
   private drain(): void {

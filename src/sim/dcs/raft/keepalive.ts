@@ -52,7 +52,8 @@ export class StreamKeepalive {
     if (this.stopped) return;
     const idle = this.proc.monoUs() - this.lastRxUs;
     if (idle < this.opts.idleUs && this.unanswered === 0) {
-      this.arm(this.opts.idleUs - idle);
+      // at least 1 ms: a sub-microsecond timer would round to zero true time and spin
+      this.arm(Math.max(1_000, this.opts.idleUs - idle));
       return;
     }
     if (this.unanswered >= this.opts.count) {
