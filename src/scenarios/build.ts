@@ -192,8 +192,11 @@ export function buildScenario(s: Scenario, opts: BuildScenarioOptions = {}): Bui
     try {
       clusters.set(c.name, buildCluster(world, spec, def ? { backend: def, seed: s.seed } : { seed: s.seed }));
     } catch (e) {
-      const path: Path = s.clusters.length > 1 ? ['clusters', c.name] : ['dcs'];
-      errors.add(path, `cannot build cluster "${c.name}": ${(e as Error).message}`);
+      // most often a backend refusing its options; point there when the file has them
+      const message = (e as Error).message;
+      const dcsPath: Path = s.clusters.length > 1 && opts.source && hasPath(opts.source.data, ['clusters', c.name, 'dcs']) ? ['clusters', c.name, 'dcs'] : ['dcs'];
+      const path: Path = /option/i.test(message) && opts.source && hasPath(opts.source.data, [...dcsPath, 'options']) ? [...dcsPath, 'options'] : dcsPath;
+      errors.add(path, `cannot build cluster "${c.name}": ${message}`);
     }
     seenStores.add(c.store);
   }
@@ -230,6 +233,15 @@ export function buildScenario(s: Scenario, opts: BuildScenarioOptions = {}): Bui
       world.sim.trace.emit('run.end', { reason: `end of the converge phase at ${formatDuration(end)}` });
     },
   };
+}
+
+function hasPath(data: unknown, path: Path): boolean {
+  let d = data;
+  for (const seg of path) {
+    if (d === null || typeof d !== 'object') return false;
+    d = (d as Record<string | number, unknown>)[seg];
+  }
+  return d !== undefined;
 }
 
 function tryBackend(kind: DcsBackendKind): DcsBackendDefinition | null {

@@ -67,7 +67,10 @@ export function runScenarios(paths: readonly string[], opts: RunOptions, ctx: Co
       progress.clear();
       report.outcomes.push(outcome);
       report.rows.push({ file: s.file, covers: s.covers, verdict: outcome.verdict, incidents: outcome.incidents });
-      if (!opts.quiet) io.out(status.pipeline.render(outcome, io.color));
+      if (!opts.quiet) {
+        const text = status.pipeline.render(outcome, io.color);
+        io.out(text.endsWith('\n') ? text : `${text}\n`);
+      }
       if (outcome.verdict === 'fail') ctx.setExit(EXIT.failed);
     } catch (e) {
       progress.clear();

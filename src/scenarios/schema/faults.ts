@@ -104,7 +104,7 @@ const ReplayPause = z.strictObject({ kind: z.literal('replay-pause'), node: node
 const operator = {
   /** Which cluster (default: the only one). */
   cluster: name().optional(),
-  /** Host patronictl runs on (default: the cluster's leader host, as an operator ssh'd there). */
+  /** Host patronictl runs on (default: the cluster's first node, as an operator logged in there). */
   from: name().optional(),
 };
 
