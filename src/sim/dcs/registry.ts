@@ -4,6 +4,7 @@ import type { DcsBackendDefinition } from './backend.js';
 
 // ---- backends ----
 import { dynamoDbBackend } from './dynamodb/index.js';
+import { etcdBackend } from './etcd/deploy.js';
 import { fileBackend } from './file/index.js';
 import { memoryBackend } from './memory/index.js';
 import { pgStoreBackend } from './pgstore/index.js';
@@ -11,6 +12,7 @@ import { redisBackend } from './redis/index.js';
 
 const ALL: readonly DcsBackendDefinition[] = [
   // add each backend's definition here
+  etcdBackend,
   redisBackend,
   pgStoreBackend,
   dynamoDbBackend,
