@@ -97,6 +97,43 @@ describe('timing facts', () => {
     expect(t.leader()).not.toBe(old);
   });
 
+  it('the whole DCS down without failsafe_mode: the primary demotes itself (every node read-only until it returns)', () => {
+    const t = testCluster({ seed: 'dcs-down' });
+    t.run(40);
+    const old = t.leader() as string;
+    for (const s of t.c.dcs.servers) s.pause('DCS down');
+    const at = t.until(() => t.primaries().length === 0, LOOP_WAIT + 10 + 5);
+    expect(at, 'no primary once the leader fails to reach the DCS').not.toBeNull();
+    t.run(5); // the cycle logs once the demotion (stop + start as a replica) is done
+    expect(t.cycles(old)).toContain('demoted self because DCS is not accessible and I was a leader');
+    t.run(30);
+    expect(t.primaries()).toEqual([]);
+    for (const s of t.c.dcs.servers) s.resume('DCS up');
+    expect(t.until(() => t.primaries().length === 1, 60)).not.toBeNull();
+  });
+
+  it('kill -9 of the primary Patroni leaves PostgreSQL writable: without a watchdog a second primary appears', () => {
+    const t = testCluster({ seed: 'kill-patroni', spec: { watchdog: { mode: 'off' } } });
+    t.run(40);
+    const old = t.leader() as string;
+    t.w.nemesis.apply({ kind: 'crash', process: `${old}/patroni` });
+    expect(t.until(() => t.primaries().length === 2, TTL + 10)).not.toBeNull();
+  });
+
+  it('kill -9 of the primary Patroni with an active watchdog: /dev/watchdog was not closed cleanly, the host is reset', () => {
+    const t = testCluster({ seed: 'kill-patroni-wd', spec: { watchdog: { mode: 'automatic' } } });
+    t.run(40);
+    const old = t.leader() as string;
+    t.w.nemesis.apply({ kind: 'crash', process: `${old}/patroni` });
+    let overlap = false;
+    t.until(() => {
+      if (t.primaries().length > 1) overlap = true;
+      return false;
+    }, TTL + 10);
+    expect(overlap).toBe(false);
+    expect(t.records.some((r) => r.k === 'patroni.watchdog' && (r as { event: string; node: string }).event === 'fired' && (r as { node: string }).node === old)).toBe(true);
+  });
+
   it('with the watchdog the frozen primary host is reset before its lock expires: no overlap', () => {
     const t = testCluster({ seed: 'freeze-wd', spec: { watchdog: { mode: 'required' } } });
     t.run(40);
