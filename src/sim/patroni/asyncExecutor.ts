@@ -57,6 +57,16 @@ export class ReentrantLock {
     }
   }
 
+  /** A thread holding the lock was killed: its `with` blocks unwind, releasing every level it held. */
+  releaseAll(owner: string): void {
+    if (this.owner !== owner) {
+      this.waiters = this.waiters.filter((w) => w.owner !== owner);
+      return;
+    }
+    this.depth = 1;
+    this.release(owner);
+  }
+
   /** Forget everything (the process died: threads and locks are gone). */
   reset(): void {
     this.owner = null;
@@ -196,7 +206,10 @@ export class AsyncExecutor {
     this.isCancelled = true;
     const f = this.running;
     this.running = null;
-    if (f && !f.isDone) f.cancel();
+    if (f && !f.isDone) {
+      f.cancel();
+      this.lock.releaseAll('async');
+    }
     this.reset_scheduled_action();
     this.critical_task.reset();
   }
