@@ -62,6 +62,7 @@ describe('PostgreSQL server: life cycle', () => {
     expect(rows.map((r) => r.application_name)).toEqual(['pg2']);
     expect(() => run(w, client, oneQuery(client, pg2, { kind: 'write', writeId: next() }))).toThrow(/read-only/);
     expect(pg2.controldata()!.clusterState).toBe('in archive recovery');
+    expect(pg2.controldata()!.minRecoveryEndLsn).toBeGreaterThan(0);
     expect(run(w, op, pg2.promote(60_000))).toBe(true);
     expect(pg2.timeline).toBe(2);
     const hist = pg2.timelineHistory(2);
@@ -74,5 +75,19 @@ describe('PostgreSQL server: life cycle', () => {
     expect(pg2.controldata()!.timeline).toBe(2);
     const r = run(w, client, oneQuery(client, pg2, { kind: 'write', writeId: next() })) as Extract<SqlResult, { kind: 'write' }>;
     expect(r.timeline).toBe(2);
+  });
+
+  it('a standby stopped fast says "shut down in recovery" with its replay position as minimum recovery end', () => {
+    const { w, servers, op, client } = pgWorld('basics-4');
+    const [pg1, pg2] = [servers.pg1!, servers.pg2!];
+    run(w, op, bootstrap(pg1, [pg2]));
+    const r = run(w, client, oneQuery(client, pg1, { kind: 'write', writeId: 1 })) as Extract<SqlResult, { kind: 'write' }>;
+    w.run(w.sim.nowUs + 1_000_000);
+    run(w, op, pg2.stop('fast'));
+    const cd = pg2.controldata()!;
+    expect(cd.clusterState).toBe('shut down in recovery');
+    expect(cd.minRecoveryEndLsn).toBeGreaterThanOrEqual(r.lsn);
+    expect(cd.minRecoveryEndTimeline).toBe(1);
+    expect(pg2.timelineHistory(1)).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@ import type { SqlResult } from '../../src/sim/pg/sql.js';
 import { DirectRouter } from '../../src/sim/client/router.js';
 import { Writer } from '../../src/sim/client/workload.js';
 import { startLsnSampler } from '../../src/sim/pg/sampler.js';
+import { PgClientSession } from '../../src/sim/client/session.js';
 import type { TraceRecord } from '../../src/sim/kernel/trace.js';
 
 type ReadResult = Extract<SqlResult, { kind: 'read' }>;
@@ -116,6 +117,26 @@ describe('PostgreSQL operations', () => {
     // 2 MB/s generated, 1 MB/s shipped: about 20 MB behind after 20 s
     expect(lag).toBeGreaterThan(10 * 1024 * 1024);
     expect(recs(w.sim.trace.records(), 'pg.lsn').some((s) => s.node === 'pg2' && s.replayLsn !== undefined)).toBe(true);
+  });
+
+  it('smart shutdown lets open sessions keep writing and finishes when they disconnect', () => {
+    const { w, servers, op, client } = pgWorld('smart');
+    const pg1 = servers.pg1!;
+    run(w, op, bootstrap(pg1, []));
+    const session = run(w, client, PgClientSession.open(client, pg1.postmaster, { connectTimeoutUs: 5_000_000 }));
+    const stop = startTask(op, pg1.stop('smart'));
+    w.run(w.sim.nowUs + 2_000_000);
+    expect(stop.result()).toBeNull();
+    // no new connections...
+    expect(() => run(w, client, oneQuery(client, pg1, { kind: 'read' }))).toThrow(/shutting down/);
+    // ...but the open session still commits
+    const r = run(w, client, session.query({ kind: 'write', writeId: 1 }, 5_000_000));
+    expect(r.kind).toBe('write');
+    session.close();
+    w.run(w.sim.nowUs + 2_000_000);
+    expect(stop.result()?.ok).toBe(true);
+    expect(pg1.controldata()!.clusterState).toBe('shut down');
+    expect(pg1.hasWrite(1)).toBe(true);
   });
 
   it('stop escalates to immediate, then SIGKILL, when the postmaster does not stop in time', () => {

@@ -401,7 +401,7 @@ export class PgPostmaster extends Process {
   }
 
   private runQuery(s: BackendSession, id: number, q: SqlQuery): void {
-    if (this.phase !== 'running' || this.shutdownMode !== null) {
+    if (this.phase !== 'running' || (this.shutdownMode !== null && this.shutdownMode !== 'smart')) {
       this.fail(s, id, sqlError(SQLSTATE.adminShutdown, 'terminating connection due to administrator command'));
       return;
     }
@@ -619,11 +619,11 @@ export class PgPostmaster extends Process {
       this.exit(`${this.shutdownMode ?? 'fast'} shutdown during startup`);
       return;
     }
-    this.phase = 'stopping';
     if (this.shutdownMode === 'smart') {
-      // smart: wait for every client session to end by itself
+      // smart: no new connections, but existing sessions work on until their clients disconnect
       while (this.sessions.size > 0 && this.shutdownMode === 'smart') yield* this.sleep(100_000);
     }
+    this.phase = 'stopping';
     this.terminateSessions('terminating connection due to administrator command');
     const dd = this.dd;
     if (!this.inRecovery) {
