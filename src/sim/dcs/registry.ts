@@ -3,6 +3,7 @@ import type { DcsBackendKind } from '../history/records.js';
 import type { DcsBackendDefinition } from './backend.js';
 
 // ---- backends ----
+import { consulBackend } from './consul/deploy.js';
 import { dynamoDbBackend } from './dynamodb/index.js';
 import { etcdBackend } from './etcd/deploy.js';
 import { fileBackend } from './file/index.js';
@@ -13,6 +14,7 @@ import { redisBackend } from './redis/index.js';
 const ALL: readonly DcsBackendDefinition[] = [
   // add each backend's definition here
   etcdBackend,
+  consulBackend,
   redisBackend,
   pgStoreBackend,
   dynamoDbBackend,

@@ -1,4 +1,5 @@
 import type { DcsBackendDefinition } from '../../../src/sim/dcs/backend.js';
+import { consulBackend } from '../../../src/sim/dcs/consul/deploy.js';
 import { etcdBackend } from '../../../src/sim/dcs/etcd/deploy.js';
 
-export const QUORUM_BACKENDS: DcsBackendDefinition[] = [etcdBackend];
+export const QUORUM_BACKENDS: DcsBackendDefinition[] = [etcdBackend, consulBackend];
