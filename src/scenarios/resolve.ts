@@ -241,7 +241,7 @@ export function resolveScenario(input: ScenarioInput, src: SourceDoc): { scenari
   // ---- postgresql per cluster, and the patroni dynamic config ----
   const clusters: ClusterDecl[] = [];
   for (const c of sources) {
-    const pg = resolvePostgresql(c.postgresql, c.postgresql === input.postgresql ? ['postgresql'] : [...c.base.slice(0, -1), 'postgresql']);
+    const pg = resolvePostgresql(c.postgresql);
     const dynamic = checkPatroni(c.patroni, c.base, r);
     const params = (dynamic.postgresql as { parameters?: Record<string, unknown> } | undefined)?.parameters;
     if (c.postgresql?.synchronous_commit !== undefined && params?.synchronous_commit !== undefined && params.synchronous_commit !== c.postgresql.synchronous_commit) {
@@ -433,7 +433,7 @@ function resolveStore(
   return { name: storeName, backend, members, options: dcs.options ?? {} };
 }
 
-function resolvePostgresql(pg: PostgresqlInput | undefined, _path: Path): PostgresqlDecl {
+function resolvePostgresql(pg: PostgresqlInput | undefined): PostgresqlDecl {
   return {
     version: pg?.version ?? DEFAULTS.postgresql.version,
     dataSizeBytes: pg?.dataSize ?? DEFAULTS.postgresql.dataSizeBytes,

@@ -7,6 +7,7 @@ import type { CommandContext, CommandModule } from './types.js';
 export function reservedCommand(name: string, usage: string, description: string, issue: string): CommandModule {
   return {
     name,
+    reserved: issue,
     register(program: Command, ctx: CommandContext) {
       program
         .command(name)
