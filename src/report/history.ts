@@ -686,7 +686,9 @@ export class HistoryBuilder {
   }
 
   private leaderRecord(rec: Extract<TraceRecord, { k: 'dcs.leader' }>, t: number): void {
-    const key = rec.server !== undefined ? `${rec.store}@${rec.server}` : rec.store;
+    // one leader key per store and Patroni scope; stores without one authority keep one view per server
+    const storeKey = rec.scope !== undefined ? `${rec.store}/${rec.scope}` : rec.store;
+    const key = rec.server !== undefined ? `${storeKey}@${rec.server}` : storeKey;
     const v: LeaderValue = { holder: rec.holder, reason: rec.reason };
     const grant = rec.reason === 'acquired' || rec.reason === 'taken' || rec.reason === 'updated';
     const tr = track(this.leader, key, sameLeader);
@@ -699,7 +701,7 @@ export class HistoryBuilder {
       if (rec.holder === null || cur?.holder === rec.holder || cur === undefined) tr.set(t, { holder: null, reason: rec.reason });
     }
     // grants, after src/sim/dcs/grants.ts (renewals of the same holder merged into one interval)
-    const gk = (holder: string): string => `${rec.store}|${rec.server ?? ''}|${holder}`;
+    const gk = (holder: string): string => `${storeKey}|${rec.server ?? ''}|${holder}`;
     const close = (k: string, atUs: number): void => {
       const g = this.openGrants.get(k);
       if (!g) return;
@@ -717,12 +719,12 @@ export class HistoryBuilder {
         return;
       }
       close(k, t);
-      const g: Grant = { store: rec.store, holder: rec.holder, fromUs: t, toUs };
+      const g: Grant = { store: storeKey, holder: rec.holder, fromUs: t, toUs };
       if (rec.server !== undefined) g.server = rec.server;
       this.openGrants.set(k, g);
     } else {
       for (const [k, g] of [...this.openGrants]) {
-        if (g.store !== rec.store || (g.server ?? '') !== (rec.server ?? '')) continue;
+        if (g.store !== storeKey || (g.server ?? '') !== (rec.server ?? '')) continue;
         if (rec.holder === null || g.holder === rec.holder) close(k, t);
       }
     }

@@ -48,9 +48,24 @@ describe('split-brain', () => {
     expect(sb).toHaveLength(1);
     expect(sb[0]!.details.confirmed).toBe(false);
     expect(sb[0]!.severity).toBe('warning');
-    expect(sb[0]!.explanation).toContain('(latent)');
+    expect(sb[0]!.explanation).toContain('but only pg2 acknowledged client writes in the overlap (41), so it stayed latent');
     expect(sb[0]!.explanation).toContain("pg1's Patroni was paused 41 s > ttl 30");
     expect((sb[0]!.details.ackedWrites as Record<string, number>).pg1).toBe(0);
+  });
+
+  it('two clusters with leader keys in different stores are not fenced from each other, and the report says so', () => {
+    const c = new Cluster();
+    c.heartbeats('pg1', 0, 60 * S, { acquired: true });
+    c.writes(500, 60 * S, 500, 'pg1');
+    // a second cluster's leader on its own store, promoted with no operator record
+    c.emit(30 * S, 'dcs.leader', { store: 'etcd-dc2', holder: 'pg3', reason: 'acquired', expiresAtUs: 60_000_000 });
+    c.emit(30 * S + 10, 'pg.promote', { node: 'pg3', timeline: 2, branch: 9, parentBranch: 1, switchLsn: c.lsnAt('pg1', 30 * S) });
+    c.pgState(30 * S + 10, 'pg3', 'running', false, 9);
+    c.end(60 * S);
+    const sb = kinds(c, 'split-brain');
+    expect(sb).toHaveLength(1);
+    expect(sb[0]!.details.causes).toEqual(['separate-stores']);
+    expect(sb[0]!.explanation).toContain('pg1 and pg3 hold leader keys in different stores (etcd and etcd-dc2), so nothing fences one from the other');
   });
 
   it('writes on both sides outside the overlap do not confirm it', () => {

@@ -95,7 +95,12 @@ export function detectSplitBrain(ctx: DetectorContext): IncidentDraft[] {
     if (confirmed) {
       explanation = `${old} kept accepting writes for ${dur} after ${newer} ${became}${cause.clauses.length > 0 ? `: ${cause.clauses.join('; ')}` : ''} (acknowledged writes in the overlap: ${listText(counts)}).`;
     } else {
-      explanation = `${listText(nodes)} were both writable primaries for ${dur} after ${newer} ${became}, but no client write was acknowledged on both sides (latent)${cause.clauses.length > 0 ? `: ${cause.clauses.join('; ')}` : ''}.`;
+      const oneSide = nodes.filter((n) => (acked.get(n)?.length ?? 0) > 0);
+      const sides =
+        oneSide.length === 1
+          ? `only ${oneSide[0]} acknowledged client writes in the overlap (${acked.get(oneSide[0] as string)?.length ?? 0}), so it stayed latent`
+          : 'no client write was acknowledged on both sides (latent)';
+      explanation = `${listText(nodes)} were both writable primaries for ${dur} after ${newer} ${became}, but ${sides}${cause.clauses.length > 0 ? `: ${cause.clauses.join('; ')}` : ''}.`;
     }
     const writes = nodes.flatMap((n) => acked.get(n) ?? []).sort((a, b) => a - b);
     out.push(
@@ -228,7 +233,17 @@ export function explainOverlap(ctx: DetectorContext, old: string, newer: string,
   // 4. what the old primary's Patroni believed
   const lines = cyclesIn(ctx, old, ep.fromUs, ep.toUs);
   const believed = lines.find((c) => c.v.hasLock);
-  if (believed && !agentDown) {
+  const storesOf = (n: string): Set<string> => new Set(h.grants.filter((g) => g.holder === n).map((g) => g.store));
+  const oldStores = storesOf(old);
+  const newStores = storesOf(newer);
+  const sharedStore = [...oldStores].some((x) => newStores.has(x));
+  if (oldStores.size > 0 && newStores.size > 0 && !sharedStore) {
+    evidence.push(`${old} and ${newer} held leader keys in different stores (${[...oldStores].join(', ')} and ${[...newStores].join(', ')}): nothing fences one from the other`);
+    if (clauses.length === 0) {
+      clauses.push(`${old} and ${newer} hold leader keys in different stores (${[...oldStores].join(', ')} and ${[...newStores].join(', ')}), so nothing fences one from the other`);
+      causes.push('separate-stores');
+    }
+  } else if (believed && !agentDown) {
     clauses.push(`${old}'s Patroni still believed it held the leader lock ("${believed.v.message}")`);
     causes.push('stale-lock-view');
   }

@@ -111,7 +111,15 @@ declare module '../kernel/trace.js' {
      * the named server's state). `expiresAtUs` is true time of expiry as the store enforces it,
      * when the store enforces one.
      */
-    'dcs.leader': { store: string; server?: string; holder: string | null; reason: 'acquired' | 'updated' | 'expired' | 'deleted' | 'taken' | 'lost'; expiresAtUs?: number };
+    'dcs.leader': {
+      store: string;
+      server?: string;
+      holder: string | null;
+      reason: 'acquired' | 'updated' | 'expired' | 'deleted' | 'taken' | 'lost';
+      expiresAtUs?: number;
+      /** The Patroni scope whose leader key this is (needed when several clusters share one store). */
+      scope?: string;
+    };
     /** The DCS's own health: has a leader / can commit. */
     'dcs.quorum': { store: string; ok: boolean; leader?: string | null; term?: number };
 
