@@ -9,15 +9,50 @@ import type { Sim } from '../kernel/sim.js';
 import './records.js';
 import { type Branch, type BranchTable, type Lineage, type WriteLocation, containsWrite } from './lineage.js';
 
+/** A growable column of numbers in a typed array (compact: a day of writes is millions of rows). */
+class Column<A extends Float64Array | Int32Array> {
+  length = 0;
+  constructor(
+    public data: A,
+    private readonly make: (n: number) => A,
+  ) {}
+
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const bigger = this.make(Math.max(16, this.data.length * 2));
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = v;
+  }
+
+  at(i: number): number {
+    return this.data[i] as number;
+  }
+
+  /** Write at index `i`, growing (zero-filled) as needed. */
+  setAt(i: number, v: number): void {
+    while (this.length <= i) this.push(0);
+    this.data[i] = v;
+  }
+}
+
+const f64 = (n: number): Float64Array => new Float64Array(n);
+const i32 = (n: number): Int32Array => new Int32Array(n);
+
 /** Per-branch write log: commit LSNs in increasing order, with a running max of write ids. */
 class BranchWrites {
-  lsns: number[] = [];
-  ids: number[] = [];
-  prefixMax: number[] = [];
+  readonly lsns = new Column(f64(0), f64);
+  readonly ids = new Column(i32(0), i32);
+  readonly prefixMax = new Column(i32(0), i32);
+
+  get length(): number {
+    return this.ids.length;
+  }
 
   add(lsn: number, writeId: number): void {
     const n = this.ids.length;
-    const prev = n > 0 ? (this.prefixMax[n - 1] as number) : 0;
+    const prev = n > 0 ? this.prefixMax.at(n - 1) : 0;
     this.lsns.push(lsn);
     this.ids.push(writeId);
     this.prefixMax.push(writeId > prev ? writeId : prev);
@@ -25,9 +60,9 @@ class BranchWrites {
 
   /** Index of the last write with lsn <= bound, or -1. */
   lastAtOrBefore(bound: number): number {
-    const a = this.lsns;
+    const a = this.lsns.data;
     let lo = 0;
-    let hi = a.length - 1;
+    let hi = this.lsns.length - 1;
     let ans = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
@@ -43,9 +78,9 @@ class BranchWrites {
 export class WalRegistry implements BranchTable {
   private readonly branches: Branch[] = [];
   private readonly writesByBranch: BranchWrites[] = [];
-  /** writeId -> branch (0 = unknown) and LSN; dense arrays, since write ids are dense per run. */
-  private readonly writeBranch: number[] = [];
-  private readonly writeLsn: number[] = [];
+  /** writeId -> branch (0 = unknown) and LSN; dense columns, since write ids are dense per run. */
+  private readonly writeBranch = new Column(i32(0), i32);
+  private readonly writeLsn = new Column(f64(0), f64);
   /** Highest LSN ever inserted on each branch (by its one writer), per branch id - 1. */
   private readonly heads: number[] = [];
   private sysidSeq = 0;
@@ -120,16 +155,17 @@ export class WalRegistry implements BranchTable {
 
   /** Index a write whose commit record was inserted at `lsn` on `branch`. */
   recordWrite(writeId: number, branch: number, lsn: number): void {
-    this.writeBranch[writeId] = branch;
-    this.writeLsn[writeId] = lsn;
+    this.writeBranch.setAt(writeId, branch);
+    this.writeLsn.setAt(writeId, lsn);
     (this.writesByBranch[branch - 1] as BranchWrites).add(lsn, writeId);
   }
 
   /** Where write `writeId` was committed, if any server ever inserted it. */
   write(writeId: number): WriteLocation | null {
-    const b = this.writeBranch[writeId];
-    if (b === undefined || b === 0) return null;
-    return { branch: b, lsn: this.writeLsn[writeId] as number };
+    if (writeId < 0 || writeId >= this.writeBranch.length) return null;
+    const b = this.writeBranch.at(writeId);
+    if (b === 0) return null;
+    return { branch: b, lsn: this.writeLsn.at(writeId) };
   }
 
   /** Does the WAL `lineage` contain write `writeId`? */
@@ -147,7 +183,7 @@ export class WalRegistry implements BranchTable {
       const w = this.writesByBranch[b.id - 1] as BranchWrites;
       const i = w.lastAtOrBefore(bound);
       if (i >= 0) {
-        const m = w.prefixMax[i] as number;
+        const m = w.prefixMax.at(i);
         if (m > best) best = m;
       }
       if (b.parent === null) break;
@@ -162,13 +198,13 @@ export class WalRegistry implements BranchTable {
     const w = this.writesByBranch[branch - 1] as BranchWrites;
     const out: number[] = [];
     const start = w.lastAtOrBefore(fromLsn) + 1;
-    for (let i = start; i < w.lsns.length && (w.lsns[i] as number) <= toLsn; i++) out.push(w.ids[i] as number);
+    for (let i = start; i < w.length && w.lsns.at(i) <= toLsn; i++) out.push(w.ids.at(i));
     return out;
   }
 
   get writeCount(): number {
     let n = 0;
-    for (const w of this.writesByBranch) n += w.ids.length;
+    for (const w of this.writesByBranch) n += w.length;
     return n;
   }
 }
