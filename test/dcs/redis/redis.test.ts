@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { redisWorld, deployRedis, redisAgents } from './world.js';
-import { overlapsOf, leaderRecords } from '../memory/harness.js';
+import { overlapsOf, leaderRecords, LockAgent } from '../memory/harness.js';
+import { redisBackend } from '../../../src/sim/dcs/redis/index.js';
 import type { World } from '../../../src/sim/world.js';
 import type { GrantOverlap } from '../../../src/sim/dcs/grants.js';
 import type { RedisServer } from '../../../src/sim/dcs/redis/server.js';
@@ -166,5 +167,35 @@ describe('Redis with Sentinel', () => {
     });
     const r = fc.check(noDoubleGrant, { numRuns: 15 });
     expect(r.failed, 'fast-check should find a schedule under which Redis grants the lock twice').toBe(true);
+  });
+});
+
+describe('Redis deployment', () => {
+  it('runs a Sentinel next to each Redis server by default, and accepts Redis members as client endpoints', () => {
+    const w = redisWorld('redis-colocated');
+    const dep = redisBackend.deploy(w, {
+      scope: 'demo',
+      namespace: 'service',
+      members: [1, 2, 3].map((i) => ({ name: `redis${i}`, host: `redis${i}` })),
+      options: {},
+      store: 'redis',
+    });
+    dep.start();
+    for (const i of [1, 2, 3]) {
+      const a = new LockAgent(w.net.host(`pg${i}`), 'patroni', {
+        ...dep,
+        kind: dep.kind,
+        store: dep.store,
+        servers: dep.servers,
+        start: () => dep.start(),
+        leaderHolder: (s: string) => dep.leaderHolder(s),
+        client: (proc, member, timing) => dep.client(proc, member, timing, { endpoints: [`redis${i}`] }),
+      });
+      a.start();
+    }
+    expect(dep.servers.filter((p) => p.name === 'redis-sentinel').map((p) => p.host.name)).toEqual(['redis1', 'redis2', 'redis3']);
+    w.run(30_000_000);
+    expect(dep.leaderHolder('demo')).not.toBeNull();
+    expect(overlapsOf(w)).toEqual([]);
   });
 });

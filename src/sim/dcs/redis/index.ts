@@ -2,7 +2,7 @@
 // the initial master, the others replicate from it) and Sentinels on their own hosts.
 //
 // Options:
-//   sentinels: string[]         hosts running a Sentinel (required; 3 is the usual minimum)
+//   sentinels: string[]         hosts running a Sentinel (default: one next to each Redis server)
 //   quorum                      Sentinels that must agree the master is down (default: a majority)
 //   downAfterMs (30000)         sentinel down-after-milliseconds
 //   failoverTimeoutMs (180000)  sentinel failover-timeout
@@ -51,11 +51,15 @@ class RedisDeployment implements DcsDeployment {
     const o = spec.options;
     rejectUnknownOptions(KIND, o, KNOWN);
     if (spec.members.length < 1) throw new DcsConfigurationError(KIND, 'needs at least one Redis server member');
-    const sentinelHosts = o.sentinels;
+    // default: a Sentinel next to every Redis server (the "three boxes" layout of the Sentinel docs)
+    const sentinelHosts = o.sentinels ?? spec.members.map((m) => m.host);
     if (!Array.isArray(sentinelHosts) || sentinelHosts.length === 0 || !sentinelHosts.every((h) => typeof h === 'string')) {
       throw new DcsConfigurationError(KIND, 'option sentinels must list the hosts that run a Sentinel (e.g. ["s1", "s2", "s3"])');
     }
     const hosts = sentinelHosts as string[];
+    for (const h of hosts) {
+      if (!world.net.hasHost(h)) throw new DcsConfigurationError(KIND, `Sentinel host "${h}" does not exist`);
+    }
     const quorum = numberOption(KIND, o, 'quorum', Math.floor(hosts.length / 2) + 1);
     if (quorum < 1 || quorum > hosts.length) throw new DcsConfigurationError(KIND, `quorum must be between 1 and ${hosts.length}`);
     const downAfterMs = numberOption(KIND, o, 'downAfterMs', 30_000);
@@ -126,9 +130,12 @@ class RedisDeployment implements DcsDeployment {
   client(proc: Process, memberName: string, timing: DcsTiming, opts?: DcsClientOptions): AbstractDCS {
     let order: Sentinel[] = [...this.sentinels];
     if (opts?.endpoints) {
+      // endpoints name Sentinels (by host or name), or Redis servers that have a Sentinel on their host
       order = opts.endpoints.map((h) => {
-        const s = this.sentinels.find((x) => x.host.name === h || x.sentinelName === h);
-        if (!s) throw new DcsConfigurationError(KIND, `endpoint ${h} is not a Sentinel host of store ${this.spec.store}`);
+        const server = this.byMember.get(h);
+        const host = server ? server.host.name : h;
+        const s = this.sentinels.find((x) => x.host.name === host || x.sentinelName === h);
+        if (!s) throw new DcsConfigurationError(KIND, `endpoint ${h} is not a Sentinel (nor a Redis server with a Sentinel on its host) of store ${this.spec.store}`);
         return s;
       });
     }
