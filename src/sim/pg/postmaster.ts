@@ -66,6 +66,8 @@ export class BackendSession {
 }
 
 const LOCAL_SQL_US = 100;
+/** Replay shorter than this happens at once (no timer): the error is below any network latency. */
+const REPLAY_INLINE_US = 20;
 
 export class PgPostmaster extends Process {
   /** Set by the server before each start. */
@@ -781,6 +783,11 @@ export class PgPostmaster extends Process {
     }
     const target = lim.lsn;
     const delay = ((target - this.replayLsn) / this.t.replayBytesPerSec) * 1e6;
+    if (delay < REPLAY_INLINE_US) {
+      // a few records: replaying them takes microseconds; do it now rather than arm a timer
+      this.replayed(target);
+      return;
+    }
     this.replayTimer = this.after(Math.max(1, delay), () => {
       this.replayTimer = null;
       if (this.replayPaused || !this.inRecovery) return;
