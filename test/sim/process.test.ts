@@ -157,3 +157,33 @@ describe('clocks', () => {
     expect(h.clock.monoUs(w.sim.nowUs)).toBe(1_000_000);
   });
 });
+
+describe('request/response', () => {
+  it('a request the caller gave up on is still delivered and executed (the indeterminate outcome)', () => {
+    const w = smallWorld();
+    const server = new Recorder(w.net.host('b1'), 'srv');
+    const client = new Shell(w.net.host('a1'), 'cli');
+    server.start();
+    client.start();
+    // the path is cut while the request is in flight; the caller times out; the cut heals later
+    w.net.applyFault('p', { kind: 'cut', a: ['a1'], b: ['b1'] });
+    let outcome = '';
+    client.spawn(
+      'call',
+      (function* () {
+        try {
+          yield* client.net.call(client, server, Echo, { n: 7 }, { timeoutUs: 1_000_000 });
+          outcome = 'ok';
+        } catch (e) {
+          outcome = e instanceof NetError ? e.code : 'other';
+        }
+      })(),
+    );
+    w.run(2_000_000);
+    expect(outcome).toBe('timeout');
+    expect(server.received).toEqual([]);
+    w.net.healFault('p');
+    w.run(20_000_000);
+    expect(server.received.map((r) => r.n)).toEqual([7]);
+  });
+});

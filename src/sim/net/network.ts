@@ -410,7 +410,10 @@ export class Network {
           if (finished) return;
           finished = true;
           timer?.cancel();
-          reqCh?.abort();
+          // The request is NOT withdrawn: once written to the socket, the kernel keeps sending it
+          // after the caller gives up (close() sends FIN behind queued data), so a timed-out call
+          // may still be executed by the server — the "indeterminate" outcome. Only the answer is
+          // dropped (it meets a closed socket).
           respCh?.abort();
           resume.ok(r);
         };
