@@ -42,6 +42,12 @@
 //    and leaves pg_control "in archive recovery": start it as a standby of the source.
 //  - basebackup(): the data directory is replaced (whatever was there is reported as discarded in
 //    `pg.clone`); on failure the directory is removed.
+//  - Records (records.ts here adds pg.branch, pg.initdb, pg.syncwait, pg.snapshot): `pg.write` is
+//    emitted when the commit record is *inserted* (its LSN assigned), before the fsync; whether it
+//    survives is derived: a later `pg.recovery` with lostFromLsn <= lsn on that node drops it, and
+//    containment in any node's WAL is `containsWrite(branchTable, {branch, lsn: flush}, write)`
+//    (lineage.ts) with the branch table from `pg.branch`. `snapshotAll(sim)` (server.ts) emits the
+//    end-of-run `pg.snapshot`; `startLsnSampler(sim)` (sampler.ts) the periodic `pg.lsn`.
 //  - Remote checks Patroni's rewind logic makes against the leader (pg_is_in_recovery,
 //    IDENTIFY_SYSTEM, TIMELINE_HISTORY, CHECKPOINT, pg_control_checkpoint) are the `PgAdmin`
 //    service in sql.ts: `net.call(patroniProc, pgServers(sim).get(leader).postmaster, PgAdmin, ...)`.
