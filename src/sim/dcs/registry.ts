@@ -10,11 +10,13 @@ import { fileBackend } from './file/index.js';
 import { memoryBackend } from './memory/index.js';
 import { pgStoreBackend } from './pgstore/index.js';
 import { redisBackend } from './redis/index.js';
+import { zookeeperBackend } from './zookeeper/deploy.js';
 
 const ALL: readonly DcsBackendDefinition[] = [
   // add each backend's definition here
   etcdBackend,
   consulBackend,
+  zookeeperBackend,
   redisBackend,
   pgStoreBackend,
   dynamoDbBackend,

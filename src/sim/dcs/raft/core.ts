@@ -40,6 +40,11 @@ export interface RaftTiming {
   checkQuorumTicks: number;
   preVote: boolean;
   checkQuorum: boolean;
+  /**
+   * Ticks before the first campaign after the member starts (default: the randomized election
+   * timeout). ZooKeeper servers start LOOKING and elect at once.
+   */
+  bootElectionTicks?: number;
 }
 
 export interface RaftEntry<C> {
@@ -192,6 +197,7 @@ export class RaftNode<C> {
     this.applied = snap.index;
     this.commit = Math.max(this.disk.commit, snap.index);
     this.resetRandomizedElectionTimeout();
+    if (this.timing.bootElectionTicks !== undefined) this.randomizedElectionTicks = this.timing.bootElectionTicks + Math.floor(this.rng.next() * Math.max(1, this.timing.randomTicks));
     this.running = true;
     this.applyCommitted();
     this.scheduleTick();
