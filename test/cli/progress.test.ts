@@ -34,3 +34,14 @@ describe('progress line', () => {
     expect(s.text).toBe('\r\x1b[2Kb\r\x1b[2Kd\r\x1b[2K');
   });
 });
+
+describe('summary table', () => {
+  it('counts incidents by kind, in order of first occurrence', async () => {
+    const { incidentSummary, summaryTable } = await import('../../src/cli/commands/run.js');
+    expect(incidentSummary([])).toBe('-');
+    expect(incidentSummary(['split-brain', 'lost-write', 'split-brain'])).toBe('split-brain ×2, lost-write');
+    expect(summaryTable([{ file: 'a.yaml', covers: ['P1', 'P5'], verdict: 'fail', incidents: ['split-brain'] }])).toBe(
+      'SCENARIO  COVERS  VERDICT     INCIDENTS\na.yaml    P1 P5   fail        split-brain\n',
+    );
+  });
+});

@@ -89,12 +89,20 @@ export function runScenarios(paths: readonly string[], opts: RunOptions, ctx: Co
   return report;
 }
 
+/** "split-brain ×2, lost-write" (kinds in order of first occurrence). */
+export function incidentSummary(kinds: readonly string[]): string {
+  if (kinds.length === 0) return '-';
+  const counts = new Map<string, number>();
+  for (const k of kinds) counts.set(k, (counts.get(k) ?? 0) + 1);
+  return [...counts].map(([k, n]) => (n > 1 ? `${k} ×${n}` : k)).join(', ');
+}
+
 export function summaryTable(rows: readonly SummaryRow[]): string {
   const w = Math.max(8, ...rows.map((o) => o.file.length));
   const c = Math.max(6, ...rows.map((o) => o.covers.join(' ').length));
   const lines = [`${'SCENARIO'.padEnd(w)}  ${'COVERS'.padEnd(c)}  ${'VERDICT'.padEnd(10)}  INCIDENTS`];
   for (const o of rows) {
-    lines.push(`${o.file.padEnd(w)}  ${o.covers.join(' ').padEnd(c)}  ${o.verdict.padEnd(10)}  ${o.incidents.length > 0 ? o.incidents.join(', ') : '-'}`);
+    lines.push(`${o.file.padEnd(w)}  ${o.covers.join(' ').padEnd(c)}  ${o.verdict.padEnd(10)}  ${incidentSummary(o.incidents)}`);
   }
   return `${lines.join('\n')}\n`;
 }
