@@ -42,7 +42,6 @@ describe('zookeeper', () => {
   it('a session expiry removes the ephemeral leader after the session timeout, not before', () => {
     const q = setup('expiry');
     const holder = q.dep.leaderHolder('demo')!;
-    const idx = q.clients.findIndex((c) => c.name === holder);
     const at = q.world.nowUs;
     // cut the holder's Patroni host off from the ensemble: no pings, no touches
     q.world.nemesis.apply({ kind: 'isolate', targets: [holder] });
