@@ -47,7 +47,8 @@ export const AGENT_GLYPH: Record<'paused' | 'crashed' | 'stopped', { ch: string;
   stopped: { ch: 'S', color: 'gray' },
 };
 
-const SPARK = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+// no full block: that is the primary's glyph
+const SPARK = ['▁', '▂', '▃', '▄', '▅', '▆', '▇'];
 
 /** The mapping between columns of the track and virtual time. */
 export interface Scale {

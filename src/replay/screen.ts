@@ -293,7 +293,7 @@ function helpLines(height: number, cols: number): Line[] {
   }
   legend.push([run('patroni ', { dim: true }), run('P', { color: 'yellow' }), run(' paused '), run('X', { color: 'red' }), run(' crashed '), run('S', { color: 'gray' }), run(' stopped')]);
   legend.push([run('leader  ', { dim: true }), run('1', { color: 'green' }), run('-9 node holding the key, '), run('-', { color: 'yellow' }), run(' none')]);
-  legend.push([run('clients ', { dim: true }), run('▁▇', { color: 'green' }), run(' acked, '), run('x', { color: 'red' }), run(' failed, '), run('?', { color: 'yellow' }), run(' unknown')]);
+  legend.push([run('clients ', { dim: true }), run('▁▇', { color: 'green' }), run(' acked/column, '), run('x', { color: 'red' }), run(' failed, '), run('?', { color: 'yellow' }), run(' unknown')]);
   legend.push([run('bands   ', { dim: true }), run('=', { color: 'yellow' }), run(' fault, '), run('!', { color: 'red' }), run(' incident'), run('   ▲ cursor', { color: 'cyan' })]);
   const keyLines: Line[] = KEYS.map(([k, d]) => [run(padEnd(k, 11), { bold: true, color: 'cyan' }), run(d)]);
   const out: Line[] = [[run('keys', { bold: true }), run(' '.repeat(Math.max(1, Math.floor(cols / 2) - 4))), run('lanes', { bold: true })]];
