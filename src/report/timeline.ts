@@ -136,6 +136,23 @@ function roleAt(h: History, truth: GroundTruth, node: string, t: number): RoleKi
   return s.state;
 }
 
+/**
+ * The timeline a node's WAL is on at t. A standby that follows its upstream onto a new timeline
+ * records no new pg.state, so a streaming standby is on its upstream's timeline (recursively).
+ */
+function timelineAt(h: History, node: string, t: number, depth = 0): number | undefined {
+  const s = spanAt(h.pg[node] ?? [], t)?.v;
+  if (!s) return undefined;
+  if (s.inRecovery && depth < 4) {
+    const rep = spanAt(h.replication[node] ?? [], t)?.v;
+    if (rep?.status === 'streaming' && rep.upstream !== null && rep.upstream !== node && h.pg[rep.upstream] !== undefined) {
+      const up = timelineAt(h, rep.upstream, t, depth + 1);
+      if (up !== undefined) return up;
+    }
+  }
+  return s.timeline;
+}
+
 const ROLE_LABEL: Record<RoleKind, string> = {
   primary: 'primary',
   replica: 'replica',
@@ -226,10 +243,11 @@ export function buildTimeline(h: History, incidents: readonly Incident[] = []): 
     return ans;
   };
   const nodes: NodeLane[] = h.pgNodes.map((n) => {
-    const pts = spanPoints(h.pg[n], h.replication[n], h.power[n], h.cycles[n]);
+    // a standby's timeline follows its upstream's, so every node's server and replication changes count
+    const pts = spanPoints(h.power[n], h.cycles[n], ...Object.values(h.pg), ...Object.values(h.replication));
     const role = segmentsOf<RoleKind>(pts, from, to, (t) => roleAt(h, truth, n, t), (k, t) => {
-      const s = spanAt(h.pg[n] ?? [], t)?.v;
-      return s && k !== 'down' && k !== 'unknown' ? `${ROLE_LABEL[k]} · timeline ${s.timeline}` : ROLE_LABEL[k];
+      const tl = timelineAt(h, n, t);
+      return tl !== undefined && k !== 'down' && k !== 'unknown' ? `${ROLE_LABEL[k]} · timeline ${tl}` : ROLE_LABEL[k];
     }).filter((s) => s.kind !== 'unknown');
     const agent: Segment<'paused' | 'crashed' | 'stopped'>[] = [];
     for (const s of truth.patroniSpans(n)) {

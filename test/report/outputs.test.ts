@@ -258,6 +258,9 @@ describe('timeline model', () => {
     expect(c.faults.map((f) => f.kind)).toEqual(['pause']);
     expect(c.incidents.map((i) => i.kind).sort()).toEqual(['divergence', 'lost-write', 'split-brain']);
     expect(t.events.some((e) => e.kind === 'promote' && e.node === 'pg2')).toBe(true);
+    // pg3 follows pg2 onto timeline 2 without a new pg.state of its own
+    expect(t.nodes[2]!.role.map((r) => r.label)).toEqual(['replica · timeline 1', 'replica · timeline 2']);
+    expect(t.nodes[2]!.role[1]!.fromMs).toBe(50_200);
   });
 
   it('lists partition groups while a partition holds', () => {
