@@ -7,6 +7,7 @@ import { consulBackend } from './consul/deploy.js';
 import { dynamoDbBackend } from './dynamodb/index.js';
 import { etcdBackend } from './etcd/deploy.js';
 import { fileBackend } from './file/index.js';
+import { kubernetesBackend } from './kubernetes/deploy.js';
 import { memoryBackend } from './memory/index.js';
 import { pgStoreBackend } from './pgstore/index.js';
 import { redisBackend } from './redis/index.js';
@@ -17,6 +18,7 @@ const ALL: readonly DcsBackendDefinition[] = [
   etcdBackend,
   consulBackend,
   zookeeperBackend,
+  kubernetesBackend,
   redisBackend,
   pgStoreBackend,
   dynamoDbBackend,

@@ -58,6 +58,11 @@ export interface EtcdClusterContext {
   members(): readonly EtcdMember[];
   /** Called on any change of a member's raft role. */
   roleChanged(): void;
+  /**
+   * For stores layered on etcd (Kubernetes): the leader key's value is an object; this returns its
+   * holder (null: nobody) and the TTL the record claims. Without it the value is the holder's name.
+   */
+  decodeLeader?: (value: string) => { holder: string | null; ttlS: number };
 }
 
 const HISTORY = 512;
@@ -287,6 +292,18 @@ export class EtcdMember extends Process {
 
   private recordLeaderEvent(ev: MvccEvent): void {
     const rec = this.ctx.recorder;
+    const decode = this.ctx.decodeLeader;
+    if (decode) {
+      // Kubernetes: no server-side expiry; a record is valid for its ttl from when it is written
+      // (observers judge from their own observation time, which is never earlier)
+      const before = ev.prev ? decode(ev.prev.value).holder : null;
+      const after = ev.type === 'PUT' ? decode(ev.kv.value) : { holder: null, ttlS: 0 };
+      if (after.holder !== null) {
+        const reason = before === null ? 'acquired' : before === after.holder ? 'updated' : 'taken';
+        rec.leader(after.holder, reason, this.sim.nowUs + after.ttlS * 1e6);
+      } else if (before !== null) rec.leader(before, 'deleted');
+      return;
+    }
     if (ev.type === 'PUT') {
       const holder = ev.kv.value;
       const reason = ev.prev === null ? 'acquired' : ev.prev.value === holder ? 'updated' : 'taken';
