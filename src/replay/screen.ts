@@ -135,7 +135,8 @@ function nodeLines(model: ReplayModel, s: ReplayState, c: TimelineCursor): Line[
       // the last sample of a server that is not running is old news: dimmed
       run(padStart(fmtLsnOrDash(lsn?.lsn), 10), live ? undefined : { dim: true }),
     ];
-    if (live && lsn !== null && lsn.lagBytes !== 0) line.push(run(` lag ${fmtLag(lsn.lagBytes)}`, lsn.lagBytes !== null && lsn.lagBytes > 1 << 20 ? { color: 'yellow' } : undefined));
+    // lag behind the primary's latest flush sample, for servers in recovery (a primary has none)
+    if (live && lsn !== null && c.roles[n] !== 'primary') line.push(run(` lag ${fmtLag(lsn.lagBytes)}`, lsn.lagBytes !== null && lsn.lagBytes > 1 << 20 ? { color: 'yellow' } : undefined));
     if (agent) line.push(run(` Patroni ${agent}`, { color: AGENT_GLYPH[agent].color, bold: true }));
     return line;
   });

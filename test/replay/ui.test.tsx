@@ -19,9 +19,14 @@ afterEach(() => cleanup());
 async function press(stdin: { write(s: string): void }, ...keys: string[]): Promise<void> {
   for (const k of keys) {
     stdin.write(k);
-    await tick(15);
+    await tick(10);
   }
-  await tick(30);
+}
+
+/** The frame's lines once `ready` holds for its text (ink renders asynchronously; a loaded machine is slow). */
+async function frameWhen(lastFrame: () => string | undefined, ready: (text: string) => boolean): Promise<string[]> {
+  await vi.waitFor(() => expect(ready(lastFrame() ?? '')).toBe(true), { timeout: 5000, interval: 10 });
+  return frameLines(lastFrame());
 }
 
 describe('the replay app', () => {
@@ -30,8 +35,7 @@ describe('the replay app', () => {
 
   it('starts at --at and draws 80×24', async () => {
     const { lastFrame } = render(<ReplayApp model={m} atUs={41_200_000} size={SIZE} color={false} />);
-    await tick();
-    const f = frameLines(lastFrame());
+    const f = await frameWhen(lastFrame, (t) => t.includes('haywire replay'));
     expect(f).toHaveLength(24);
     expect(header(f)).toMatch(/^haywire replay · small-partition · seed 7 · 1 incident +\|\| 1x {2}41\.2s \/ 80s$/);
     expect(f.join('\n')).toContain('▲ 41.2s');
@@ -39,10 +43,10 @@ describe('the replay app', () => {
 
   it('i jumps to the incident and says which it is', async () => {
     const { lastFrame, stdin } = render(<ReplayApp model={m} size={SIZE} color={false} />);
-    await tick();
+    await frameWhen(lastFrame, (t) => t.includes('haywire replay'));
     await press(stdin, 'i');
     const inc = m.incidents[0]!;
-    const f = frameLines(lastFrame());
+    const f = await frameWhen(lastFrame, (t) => t.includes('incident 1/1'));
     expect(header(f)).toContain(`${(inc.fromUs / 1e6).toFixed(3).replace(/\.?0+$/, '')}s / 80s`);
     expect(f[f.length - 1]).toContain('incident 1/1: divergence-1 (warning)');
     const caret = f.find((l) => l.includes('▲'))!;
@@ -51,11 +55,11 @@ describe('the replay app', () => {
 
   it('g 41.2s ⏎ seeks', async () => {
     const { lastFrame, stdin } = render(<ReplayApp model={m} size={SIZE} color={false} />);
-    await tick();
+    await frameWhen(lastFrame, (t) => t.includes('haywire replay'));
     await press(stdin, 'g', '4', '1', '.', '2', 's');
-    expect(frameLines(lastFrame()).pop()).toMatch(/^seek to: 41\.2s▏/);
+    expect((await frameWhen(lastFrame, (t) => t.includes('41.2s▏'))).pop()).toMatch(/^seek to: 41\.2s▏/);
     await press(stdin, KEY.enter);
-    const f = frameLines(lastFrame());
+    const f = await frameWhen(lastFrame, (t) => !t.includes('seek to'));
     expect(header(f)).toMatch(/41\.2s \/ 80s$/);
     expect(f.join('\n')).toContain('▲ 41.2s');
     expect(f.pop()).toContain('at 41.2s');
@@ -63,58 +67,59 @@ describe('the replay app', () => {
 
   it('→ steps to the next event and ← back', async () => {
     const { lastFrame, stdin } = render(<ReplayApp model={m} atUs={20_000_000} size={SIZE} color={false} />);
-    await tick();
+    await frameWhen(lastFrame, (t) => t.includes('haywire replay'));
     const stops = m.stops(null);
     const next = stops.find((t) => t > 20_000_000)!;
     await press(stdin, KEY.right);
     const fmt = (us: number): string => `${(us / 1e6).toFixed(3).replace(/\.?0+$/, '')}s`;
-    expect(header(frameLines(lastFrame()))).toContain(`${fmt(next)} / 80s`);
+    expect(header(await frameWhen(lastFrame, (t) => !t.includes(' 20s / 80s')))).toContain(`${fmt(next)} / 80s`);
     await press(stdin, KEY.left);
-    expect(header(frameLines(lastFrame()))).toContain('20s / 80s');
+    expect(header(await frameWhen(lastFrame, (t) => t.includes(' 20s / 80s')))).toContain('20s / 80s');
   });
 
   it('focus: 1 highlights pg1 and filters the log; tab moves on; 0 clears', async () => {
     const { lastFrame, stdin } = render(<ReplayApp model={m} atUs={30_000_000} size={SIZE} color={false} />);
-    await tick();
+    await frameWhen(lastFrame, (t) => t.includes('haywire replay'));
     await press(stdin, '1');
-    let f = frameLines(lastFrame()).join('\n');
+    let f = (await frameWhen(lastFrame, (t) => t.includes('▸pg1'))).join('\n');
     expect(f).toContain('▸pg1');
     expect(f).toContain('pg1 patroni: "');
     expect(f).toContain('events of pg1');
     await press(stdin, KEY.tab);
-    f = frameLines(lastFrame()).join('\n');
+    f = (await frameWhen(lastFrame, (t) => t.includes('▸pg2'))).join('\n');
     expect(f).toContain('▸pg2');
     expect(f).not.toContain('▸pg1');
     await press(stdin, '0');
-    f = frameLines(lastFrame()).join('\n');
+    f = (await frameWhen(lastFrame, (t) => t.includes('focus cleared'))).join('\n');
     expect(f).not.toMatch(/▸pg\d/);
     expect(f).toMatch(/events \(\d+/);
   });
 
   it('? shows the help overlay and any key hides it', async () => {
     const { lastFrame, stdin } = render(<ReplayApp model={m} size={SIZE} color={false} />);
-    await tick();
+    await frameWhen(lastFrame, (t) => t.includes('haywire replay'));
     await press(stdin, '?');
-    let f = frameLines(lastFrame()).join('\n');
+    let f = (await frameWhen(lastFrame, (t) => t.includes('next / previous incident'))).join('\n');
     expect(f).toContain('next / previous incident');
     expect(f).toContain('█ primary');
     expect(frameLines(lastFrame())).toHaveLength(24);
     await press(stdin, 'x');
-    f = frameLines(lastFrame()).join('\n');
+    f = (await frameWhen(lastFrame, (t) => t.includes('events ('))).join('\n');
     expect(f).not.toContain('next / previous incident');
     expect(f).toContain('events (');
   });
 
   it('space plays (the cursor moves with the speed) and pauses', async () => {
     const { lastFrame, stdin } = render(<ReplayApp model={m} atUs={10_000_000} size={SIZE} color={false} tickMs={10} />);
-    await tick();
+    await frameWhen(lastFrame, (t) => t.includes('haywire replay'));
     await press(stdin, '+', '+', '+', '+', '+'); // 1x → 50x
+    await frameWhen(lastFrame, (t) => t.includes('|| 50x'));
     await press(stdin, ' ');
-    await tick(200);
-    const playing = header(frameLines(lastFrame()));
+    const playing = header(await frameWhen(lastFrame, (t) => t.includes('▶ 50x')));
     expect(playing).toContain('▶ 50x');
+    await tick(200);
     await press(stdin, ' ');
-    const paused = header(frameLines(lastFrame()));
+    const paused = header(await frameWhen(lastFrame, (t) => t.includes('|| 50x')));
     expect(paused).toContain('|| 50x');
     const t = Number(/ ([\d.]+)s \/ 80s$/.exec(paused)![1]);
     expect(t).toBeGreaterThan(12); // ≥ 0.2 s of wall time at 50x, at least
@@ -170,6 +175,11 @@ function terminal(): { streams: TerminalStreams; stdin: FakeStdin; stdout: FakeS
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** ink listens to stdin once it has put the terminal in raw mode. */
+async function inputReady(t: ReturnType<typeof terminal>): Promise<void> {
+  await vi.waitFor(() => expect(t.stdin.raw).toContain(true), { timeout: 5000, interval: 10 });
+}
 const listeners = (): number[] => [...SIGNALS, 'exit'].map((s) => process.listenerCount(s));
 
 function expectRestored(t: ReturnType<typeof terminal>, before: number[]): void {
@@ -189,7 +199,7 @@ describe('the interactive session', () => {
   beforeAll(async () => {
     const t = terminal();
     const done = runInteractive(m, { streams: t.streams });
-    await tick(50);
+    await inputReady(t);
     t.stdin.type('q');
     await done;
   });
@@ -198,7 +208,7 @@ describe('the interactive session', () => {
     const t = terminal();
     const before = listeners();
     const done = runInteractive(m, { streams: t.streams, atUs: 41_200_000 });
-    await tick(100);
+    await inputReady(t);
     expect(t.stdin.raw).toContain(true);
     expect(t.stdout.text).toContain('haywire replay · small-partition');
     expect(t.stdout.text).toContain('41.2s / 80s');
@@ -211,7 +221,7 @@ describe('the interactive session', () => {
     const t = terminal();
     const before = listeners();
     const done = runInteractive(m, { streams: t.streams });
-    await tick(100);
+    await inputReady(t);
     t.stdin.type('\u0003');
     await done;
     expectRestored(t, before);
@@ -221,7 +231,7 @@ describe('the interactive session', () => {
     const t = terminal();
     const before = listeners();
     const done = runInteractive(m, { streams: t.streams });
-    await tick(100);
+    await inputReady(t);
     process.emit('SIGHUP', 'SIGHUP');
     await done;
     expectRestored(t, before);
@@ -240,7 +250,7 @@ describe('the interactive session', () => {
     const before = listeners();
     const done = runInteractive(broken, { streams: t.streams });
     const failed = expect(done).rejects.toThrow('the log broke');
-    await tick(100);
+    await inputReady(t);
     t.stdin.type('2');
     await failed;
     expectRestored(t, before);
