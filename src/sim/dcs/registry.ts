@@ -5,7 +5,7 @@ import type { DcsBackendDefinition } from './backend.js';
 // ---- backends ----
 import { consulBackend } from './consul/deploy.js';
 import { dynamoDbBackend } from './dynamodb/index.js';
-import { etcdBackend } from './etcd/deploy.js';
+import { etcd2Backend, etcdBackend } from './etcd/deploy.js';
 import { fileBackend } from './file/index.js';
 import { kubernetesBackend } from './kubernetes/deploy.js';
 import { memoryBackend } from './memory/index.js';
@@ -16,6 +16,7 @@ import { zookeeperBackend } from './zookeeper/deploy.js';
 const ALL: readonly DcsBackendDefinition[] = [
   // add each backend's definition here
   etcdBackend,
+  etcd2Backend,
   consulBackend,
   zookeeperBackend,
   kubernetesBackend,

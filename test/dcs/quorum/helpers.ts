@@ -85,6 +85,8 @@ export function* patroniLoop(dcs: AbstractDCS, opts: { loops?: number; log?: (s:
     } catch (e) {
       opts.log?.(`${dcs.name} error ${e instanceof Error ? e.message : String(e)}`);
     }
-    yield* dcs.watch(cluster?.leader?.version ?? null, dcs.loopWaitMs);
+    // Ha.watch: only a node that does not hold the lock watches the leader key
+    const holds = cluster?.leader_name === dcs.name;
+    yield* dcs.watch(holds || !cluster?.leader_name ? null : (cluster.leader?.version ?? null), dcs.loopWaitMs);
   }
 }

@@ -8,6 +8,8 @@ import { clusterPrefix, KEYS } from '../raft/kvcluster.js';
 import { registerDcsOutage } from '../raft/outage.js';
 import { QuorumStoreRecorder } from '../raft/records.js';
 import { Etcd3 } from './client3.js';
+import { Etcd2 } from './client2.js';
+import type { AbstractDCS } from '../abstract.js';
 import { EtcdMember, type EtcdClusterContext } from './server.js';
 
 export interface EtcdOptions {
@@ -36,7 +38,7 @@ export function etcdRaftTiming(o: EtcdOptions): RaftTiming {
 }
 
 export class EtcdDeployment implements DcsDeployment {
-  readonly kind = 'etcd' as const;
+  readonly kind: 'etcd' | 'etcd2';
   readonly store: string;
   readonly members: EtcdMember[] = [];
   readonly recorder: QuorumStoreRecorder;
@@ -45,7 +47,10 @@ export class EtcdDeployment implements DcsDeployment {
   constructor(
     readonly world: World,
     readonly spec: DcsDeploySpec,
+    /** Which API Patroni uses: v3 (`etcd3:` section) or v2 (`etcd:` section). */
+    readonly api: 'v3' | 'v2' = 'v3',
   ) {
+    this.kind = api === 'v3' ? 'etcd' : 'etcd2';
     this.store = spec.store;
     this.recorder = new QuorumStoreRecorder(world.sim, spec.store);
     this.prefix = clusterPrefix(spec.namespace, spec.scope);
@@ -79,7 +84,8 @@ export class EtcdDeployment implements DcsDeployment {
     for (const m of this.members) m.start('etcd started');
   }
 
-  client(proc: Process, memberName: string, timing: DcsTiming, opts?: DcsClientOptions): Etcd3 {
+  client(proc: Process, memberName: string, timing: DcsTiming, opts?: DcsClientOptions): AbstractDCS {
+    if (this.api === 'v2') return new Etcd2(proc, memberName, timing, this.endpoints(opts), this.prefix);
     return new Etcd3(proc, memberName, timing, this.endpoints(opts), this.prefix);
   }
 
@@ -105,7 +111,8 @@ export class EtcdDeployment implements DcsDeployment {
   leaderHolder(scope: string): string | null {
     const key = clusterPrefix(this.spec.namespace, scope) + KEYS.leader;
     const m = this.freshest();
-    return m ? (m.mvcc.kvs.get(key)?.value ?? null) : null;
+    if (!m) return null;
+    return this.api === 'v2' ? (m.v2.nodes.get(key)?.value ?? null) : (m.mvcc.kvs.get(key)?.value ?? null);
   }
 
   /** The current raft leader (ground truth for tests). */
@@ -121,4 +128,11 @@ export const etcdBackend: DcsBackendDefinition = {
   summary: 'etcd v3: Raft quorum, leases kept by the etcd leader, CAS transactions, watch-built cache (serializable reads)',
   defaultMembers: 3,
   deploy: (world, spec) => new EtcdDeployment(world, spec),
+};
+
+export const etcd2Backend: DcsBackendDefinition = {
+  kind: 'etcd2',
+  summary: 'etcd v2 API: Raft quorum, key TTLs expired by the leader\'s wall clock, prevValue/prevExist CAS, quorum=false reads',
+  defaultMembers: 3,
+  deploy: (world, spec) => new EtcdDeployment(world, spec, 'v2'),
 };

@@ -185,8 +185,9 @@ export class EtcdFailoverClient {
           (e instanceof RemoteError && e.status === 503);
         if (!failover) {
           if (e instanceof RemoteError) {
-            const b = (e.body ?? {}) as { code?: number; error?: string };
-            throw new EtcdServerError(b.code ?? GRPC.Unknown, b.error ?? e.message, e.status);
+            // v3 answers {code, error}; v2 answers {errorCode, message}
+            const b = (e.body ?? {}) as { code?: number; error?: string; errorCode?: number; message?: string };
+            throw new EtcdServerError(b.code ?? b.errorCode ?? GRPC.Unknown, b.error ?? b.message ?? e.message, e.status);
           }
           throw e;
         }

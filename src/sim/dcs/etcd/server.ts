@@ -5,11 +5,12 @@
 import type { Host } from '../../host/host.js';
 import { Process, type ExitReason } from '../../host/process.js';
 import { RemoteError, service, streamService, type StreamEnd } from '../../net/network.js';
-import type { Task } from '../../kernel/task.js';
+import { suspend, type Task } from '../../kernel/task.js';
 import { RaftDisk, RaftNode, type RaftTiming } from '../raft/core.js';
 import { datagramTransport, type RaftPeer } from '../raft/transport.js';
 import type { QuorumStoreRecorder } from '../raft/records.js';
 import { Lessor } from './lessor.js';
+import { V2, V2Store, type V2Cmd, type V2Event, type V2Node } from './v2store.js';
 import { LEASE_NOT_FOUND, Mvcc, type ApplyResult, type EtcdCmd, type KeyValue, type MvccEvent, type OpResponse, type TxnRequest } from './mvcc.js';
 
 export interface ResponseHeader {
@@ -39,6 +40,22 @@ export type WatchS2C =
   | { t: 'events'; header: ResponseHeader; events: WatchEvent[] }
   | { t: 'canceled'; header: ResponseHeader; reason: string };
 export const EtcdWatch = streamService<WatchC2S, WatchS2C>('etcd3.watch');
+
+/** The v2 API (`/v2/keys`): answers carry X-Etcd-Index and X-Raft-Term. */
+export interface V2Answer {
+  etcdIndex: number;
+  raftTerm: number;
+}
+export const Etcd2Get = service<{ key: string; recursive: boolean; quorum: boolean }, V2Answer & { nodes: V2Node[] }>('etcd2.get');
+export const Etcd2Set = service<Omit<Extract<V2Cmd, { op: 'v2set' }>, 'op' | 'nowWallUs'>, V2Answer & { event: V2Event }>('etcd2.set');
+export const Etcd2Delete = service<Omit<Extract<V2Cmd, { op: 'v2delete' }>, 'op'>, V2Answer & { event: V2Event }>('etcd2.delete');
+export const Etcd2Watch = service<{ key: string; waitIndex: number }, V2Answer & { event: V2Event }>('etcd2.watch');
+
+export type MemberCmd = EtcdCmd | V2Cmd;
+
+function v2Error(errorCode: number, message: string, index: number, status = 400): RemoteError {
+  return new RemoteError(message, status, { errorCode, message, index });
+}
 
 /** gRPC codes as Patroni's etcd3 client reads them (`patroni/dcs/etcd3.py GRPCCode`). */
 export const GRPC = { Unknown: 2, DeadlineExceeded: 4, NotFound: 5, FailedPrecondition: 9, Unavailable: 14 } as const;
@@ -74,9 +91,11 @@ interface WatcherEntry {
 }
 
 export class EtcdMember extends Process {
-  readonly disk = new RaftDisk<EtcdCmd>();
-  raft: RaftNode<EtcdCmd> | null = null;
+  readonly disk = new RaftDisk<MemberCmd>();
+  raft: RaftNode<MemberCmd> | null = null;
   mvcc = new Mvcc();
+  v2 = new V2Store();
+  private v2Waiters: (() => void)[] = [];
   lessor: Lessor | null = null;
   private watchers: WatcherEntry[] = [];
   private history: { revision: number; ev: WatchEvent }[] = [];
@@ -103,9 +122,11 @@ export class EtcdMember extends Process {
 
   protected onStart(): void {
     this.mvcc = new Mvcc();
+    this.v2 = new V2Store();
+    this.v2Waiters = [];
     this.watchers = [];
     this.history = [];
-    const peers: RaftPeer<EtcdCmd>[] = this.ctx
+    const peers: RaftPeer<MemberCmd>[] = this.ctx
       .members()
       .filter((m) => m !== this)
       .map((m) => ({ id: m.name, proc: m, node: () => m.raft }));
@@ -121,17 +142,30 @@ export class EtcdMember extends Process {
       if (kind === 'grant') lessor.granted(id, ttlS);
       else lessor.revoked(id);
     };
-    const raft = new RaftNode<EtcdCmd>(
+    this.v2.onEvent = (ev, index) => this.onV2Event(ev, index);
+    const mvcc = this.mvcc;
+    const v2 = this.v2;
+    const sm = {
+      apply: (cmd: MemberCmd, index: number): unknown => (cmd.op.startsWith('v2') ? v2.apply(cmd as V2Cmd, index) : mvcc.apply(cmd as EtcdCmd, index)),
+      snapshot: (): unknown => ({ v3: mvcc.snapshot(), v2: v2.snapshot() }),
+      restore: (d: unknown): void => {
+        const x = d as { v3: unknown; v2: { index: number; nodes: V2Node[] } } | null;
+        mvcc.restore(x ? x.v3 : null);
+        v2.restore(x ? x.v2 : null);
+      },
+    };
+    const raft = new RaftNode<MemberCmd>(
       this,
       this.name,
       datagramTransport(this, peers, 'etcd.raft'),
       this.ctx.timing,
       this.disk,
-      this.mvcc,
+      sm,
       this.sim.rng(`raft:${this.ctx.store}:${this.name}:election`),
       {
         onRoleChange: (isLeader) => {
           if (isLeader) {
+            this.after(500_000, () => this.v2SyncTick());
             lessor.promote(this.electionTimeoutUs);
             this.reportPromotedLease();
           } else lessor.demote();
@@ -149,6 +183,94 @@ export class EtcdMember extends Process {
     this.net.listen(this, EtcdLeaseKeepAlive, (req) => this.serveKeepAlive(req.id));
     this.net.listen(this, PeerLeaseRenew, (req) => this.servePeerRenew(req.id));
     this.net.listenStream(this, EtcdWatch, (end) => this.acceptWatch(end));
+    this.net.listen(this, Etcd2Get, (r) => this.serveV2Get(r.key, r.recursive, r.quorum));
+    this.net.listen(this, Etcd2Set, (r) => this.serveV2Write({ op: 'v2set', ...r, nowWallUs: this.wallUs() }));
+    this.net.listen(this, Etcd2Delete, (r) => this.serveV2Write({ op: 'v2delete', ...r }));
+    this.net.listen(this, Etcd2Watch, (r) => this.serveV2Watch(r.key, r.waitIndex));
+  }
+
+  // ---- the v2 API ----------------------------------------------------------------------------------
+
+  private v2Answer(): V2Answer {
+    return { etcdIndex: this.v2.index, raftTerm: this.raft?.term ?? 0 };
+  }
+
+  /** The leader proposes SYNC with its wall clock every 500 ms while TTL keys exist (etcdserver.sync). */
+  private v2SyncTick(): void {
+    const raft = this.raft;
+    if (!raft?.isLeader) return;
+    this.after(500_000, () => this.v2SyncTick());
+    if (!this.v2.hasTtlKeys) return;
+    const now = this.wallUs();
+    this.spawn('v2 sync', (function* () {
+      yield* raft.propose({ op: 'v2sync', leaderWallUs: now }, 1_000_000);
+    })());
+  }
+
+  private *serveV2Get(key: string, recursive: boolean, quorum: boolean): Task<V2Answer & { nodes: V2Node[] }> {
+    if (quorum) {
+      // quorum=true reads go through raft (v2 QGET)
+      const raft = this.raft;
+      if (!raft || !(yield* raft.readIndex(this.reqTimeoutUs))) throw v2Error(V2.RaftInternal, 'Raft Internal Error', this.v2.index, 500);
+    }
+    const nodes = [...this.v2.nodes.values()].filter((n) => (recursive ? n.key.startsWith(key) : n.key === key)).map((n) => ({ ...n }));
+    if (nodes.length === 0) throw v2Error(V2.KeyNotFound, 'Key not found', this.v2.index, 404);
+    return { ...this.v2Answer(), nodes };
+  }
+
+  private *serveV2Write(cmd: V2Cmd): Task<V2Answer & { event: V2Event }> {
+    const raft = this.raft;
+    if (!raft) throw v2Error(V2.RaftInternal, 'Raft Internal Error', this.v2.index, 500);
+    const o = yield* raft.propose(cmd, this.reqTimeoutUs);
+    if (!o.ok) throw v2Error(V2.RaftInternal, o.error === 'dropped' ? 'Raft Internal Error' : 'etcdserver: request timed out', this.v2.index, 500);
+    const r = o.result as ReturnType<V2Store['apply']>;
+    if (!r) throw v2Error(V2.RaftInternal, 'Raft Internal Error', this.v2.index, 500);
+    if (!r.ok) throw v2Error(r.errorCode, r.message, r.index, r.errorCode === V2.KeyNotFound ? 404 : 412);
+    return { ...this.v2Answer(), event: r.event };
+  }
+
+  private *serveV2Watch(key: string, waitIndex: number): Task<V2Answer & { event: V2Event }> {
+    for (;;) {
+      const ev = this.v2.eventSince(key, waitIndex);
+      if (ev === 'cleared') throw v2Error(V2.EventIndexCleared, 'The event in requested index is outdated and cleared', this.v2.index, 400);
+      if (ev) return { ...this.v2Answer(), event: ev };
+      yield* suspend<void>({
+        start: (resume) => {
+          this.v2Waiters.push(() => resume.ok());
+        },
+      });
+      if (!this.raft) throw v2Error(V2.RaftInternal, 'Raft Internal Error', this.v2.index, 500);
+    }
+  }
+
+  private onV2Event(ev: V2Event, index: number): void {
+    if (this.v2Waiters.length > 0) {
+      const ws = this.v2Waiters;
+      this.v2Waiters = [];
+      for (const w of ws) w();
+    }
+    if (!this.ctx.leaderKeys.has(ev.node.key) || !this.ctx.recorder.isNew(index)) return;
+    const rec = this.ctx.recorder;
+    if (ev.action === 'delete' || ev.action === 'compareAndDelete' || ev.action === 'expire') {
+      rec.leader(ev.prevNode?.value ?? null, ev.action === 'expire' ? 'expired' : 'deleted');
+      return;
+    }
+    const holder = ev.node.value;
+    const reason = ev.prevNode === null ? 'acquired' : ev.prevNode.value === holder ? 'updated' : 'taken';
+    rec.leader(holder, reason, ev.node.expirationWallUs !== null ? this.v2ExpiryTrueUs(ev.node.expirationWallUs) : undefined);
+  }
+
+  /** True time at which a SYNC from the latest self-proclaimed leader will pass `expWallUs`. */
+  private v2ExpiryTrueUs(expWallUs: number): number {
+    let best: number | undefined;
+    for (const m of this.ctx.members()) {
+      if (!m.alive || !m.raft?.isLeader) continue;
+      const t = this.sim.nowUs + m.host.clock.trueDelayFor(expWallUs - m.wallUs());
+      if (best === undefined || t > best) best = t;
+    }
+    // no leader now: the next one syncs with its own clock; take this member's clock plus an election
+    const base = best ?? this.sim.nowUs + (expWallUs - this.wallUs()) + this.electionTimeoutUs * 2;
+    return base + 500_000; // the SYNC period
   }
 
   protected override onExit(_why: ExitReason): void {
@@ -164,7 +286,7 @@ export class EtcdMember extends Process {
 
   // ---- requests ---------------------------------------------------------------------------------
 
-  private *propose(cmd: EtcdCmd): Task<ApplyResult> {
+  private *propose(cmd: MemberCmd): Task<ApplyResult> {
     const raft = this.raft;
     if (!raft) throw grpcError(GRPC.Unavailable, 'etcdserver: server stopped');
     const o = yield* raft.propose(cmd, this.reqTimeoutUs);
