@@ -44,6 +44,24 @@ describe('kubernetes', () => {
     expect(d).toBeLessThan(30_000_000 + 10_500_000 + 2_000_000);
   });
 
+  it('each observer judges expiry on its own clock: a replica whose clock jumps ahead takes the key early', () => {
+    const q = setup('observer-clock');
+    const holder = q.dep.leaderHolder('demo')!;
+    const idx = q.clients.findIndex((c) => c.name === holder);
+    const other = q.clients.findIndex((c, i) => i !== idx);
+    const at = q.world.nowUs;
+    q.patroni[idx]!.pause('test');
+    // the replica's wall clock jumps 25 s ahead: its observation of the last renewal looks old
+    q.patroni[other]!.host.stepClock(25_000_000, 'test');
+    q.world.run(at + 60_000_000);
+    const recs = leaderRecs(q.world.sim.trace.records());
+    const lastRenew = recs.filter((r) => r.holder === holder && r.t <= at).at(-1)!;
+    const taken = recs.find((r) => r.t > at && r.reason === 'taken')!;
+    expect(taken.holder).toBe(q.clients[other]!.name);
+    // well before ttl (30 s) of true time after the last renewal
+    expect(taken.t - lastRenew.t).toBeLessThan(20_000_000);
+  });
+
   it('an etcd outage behind the API servers makes Patroni calls fail with DCSError', () => {
     const q = setup('outage');
     q.loops.forEach((l) => l.cancel());
