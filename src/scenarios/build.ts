@@ -118,6 +118,7 @@ export function clusterSpecOf(s: Scenario, c: ClusterDecl, sharedStores: Set<str
       watchdog: { mode: n.watchdog.mode, safety_margin: n.watchdog.safety_margin, device: h?.watchdogDevice ?? false },
     };
     if (n.dcsEndpoints) spec.dcsEndpoints = [...n.dcsEndpoints];
+    if (n.startAtUs !== undefined) spec.startAtUs = n.startAtUs;
     return spec;
   });
   const pg = c.postgresql;

@@ -194,6 +194,7 @@ export function resolveScenario(input: ScenarioInput, src: SourceDoc): { scenari
           safety_margin: n.watchdog?.safety_margin ?? c.patroni.watchdog?.safety_margin ?? DEFAULTS.watchdog.safety_margin,
         },
         ...(n.dcsEndpoints ? { dcsEndpoints: n.dcsEndpoints } : {}),
+        ...(n.startAt !== undefined ? { startAtUs: n.startAt } : {}),
       });
     });
     clusterNodes.set(c.name, nodes);
@@ -219,7 +220,8 @@ export function resolveScenario(input: ScenarioInput, src: SourceDoc): { scenari
     }
     storeOf.set(c.name, store.name);
     const nodes = clusterNodes.get(c.name) ?? [];
-    if (store.backend === 'memory' && nodes.length > 1) {
+    // the store refuses several nodes unless told to give each its own memory (allowSplit: the D9 demonstration)
+    if (store.backend === 'memory' && nodes.length > 1 && store.options.allowSplit !== true) {
       r.error(
         [...c.dcsPath, 'backend'],
         `the memory store lives in one Patroni process's memory and cannot be shared: it serves a single-node cluster only, and cluster "${c.name}" has ${nodes.length} nodes (use a real store such as etcd, or nodes: 1)`,

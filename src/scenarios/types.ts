@@ -66,6 +66,8 @@ export interface NodeDecl {
   watchdog: WatchdogDecl;
   /** DCS members this node's client lists, in order (undefined: all). */
   dcsEndpoints?: string[];
+  /** Patroni starts this long after the run begins (undefined: at once). */
+  startAtUs?: Micros;
 }
 
 export interface PostgresqlDecl {

@@ -5,7 +5,7 @@
 // `patroni/global_config.py` (defaults; see PATRONI_DEFAULTS).
 import { z } from 'zod';
 import { describeValue, parseSize, type Parsed } from '../units.js';
-import { boolish, domainPath, int, leaf, name, patroniSeconds, size, str } from './common.js';
+import { boolish, domainPath, duration, int, leaf, name, patroniSeconds, size, str } from './common.js';
 
 /** Patroni's defaults for the dynamic configuration, in Patroni's units (seconds, bytes). */
 export const PATRONI_DEFAULTS = {
@@ -231,6 +231,8 @@ export const NodeSchema = z.strictObject({
   watchdog: WatchdogSchema.optional(),
   /** DCS members this node's client lists, in order (Patroni's `etcd3.hosts` etc.). Default: all. */
   dcsEndpoints: z.array(name()).optional(),
+  /** Patroni on this node is started this long after the run begins (default: at once). */
+  startAt: duration().optional(),
 });
 
 /** `nodes: 3` is short for pg1, pg2, pg3; a string is a node name. */
