@@ -100,7 +100,7 @@ export function analyzeHistory(history: History, opts: AnalyzeOptions = {}): Ana
     };
   });
   const metrics = computeMetrics(ctx, drafts);
-  const expectations = evaluateExpectations(opts.expect, { incidents, metrics });
+  const expectations = evaluateExpectations(opts.expect, { incidents, metrics, history });
   const unexpected = unexpectedIncidents(incidents, opts.expect);
   const result: RunResult = {
     scenario,

@@ -8,9 +8,14 @@
 //     writeAvailability: ">= 0.99"  # also "99%"
 //
 // The names, their meaning and the values they accept are `EXPECTATIONS` (the scenario schema in
-// src/scenarios validates against `validateExpectation`).
+// src/scenarios validates against `validateExpectation`). State expectations about who holds the
+// leader key, roles, timelines, synchronous standbys, logs and operations (`leader: { node: pg2,
+// within: 24s, after: f1 }`) are `STATE_EXPECTATIONS` in ./stateChecks.ts; they read the history.
+import type { History } from './history.js';
 import type { IncidentKind, Severity } from './incident.js';
 import type { Metrics } from './metrics.js';
+import { STATE_EXPECTATIONS, type CheckExpectation } from './stateChecks.js';
+import { mergeIntervals, where, type Interval } from './intervals.js';
 
 export interface ExpectationResult {
   name: string;
@@ -27,6 +32,8 @@ export interface ExpectationResult {
 export interface RunOutcome {
   incidents: readonly { kind: IncidentKind; severity: Severity; details: Record<string, unknown> }[];
   metrics: Metrics;
+  /** The run's history (state expectations and the history-based counts need it). */
+  history?: History;
 }
 
 type Getter = (r: RunOutcome) => number | null;
@@ -50,7 +57,25 @@ interface CategoryExpectation {
   accepts: (expected: string, actual: string) => boolean;
 }
 
-type Expectation = NumericExpectation | CategoryExpectation;
+type Expectation = NumericExpectation | CategoryExpectation | CheckExpectation;
+
+/**
+ * Longest time, after the leader key was first granted, during which no node held it in any store
+ * (per-server views of stores without one authority count when any server grants it). null
+ * without a history or without any grant.
+ */
+function leaderlessMs(h: History | undefined): number | null {
+  if (!h) return null;
+  const held: Interval[] = [];
+  for (const spans of Object.values(h.leader)) held.push(...where(spans, (v) => v.holder !== null));
+  const merged = mergeIntervals(held);
+  const first = merged[0];
+  if (first === undefined) return null;
+  let worst = 0;
+  for (let i = 1; i < merged.length; i++) worst = Math.max(worst, (merged[i] as Interval).fromUs - (merged[i - 1] as Interval).toUs);
+  worst = Math.max(worst, h.endUs - (merged[merged.length - 1] as Interval).toUs);
+  return Math.round(worst) / 1000;
+}
 
 const count = (kind: IncidentKind, pred: (i: RunOutcome['incidents'][number]) => boolean = () => true): Getter => (r) =>
   r.incidents.filter((i) => i.kind === kind && pred(i)).length;
@@ -99,6 +124,10 @@ export const EXPECTATIONS: Record<string, Expectation> = {
   splitBrainMs: { kind: 'number', description: 'total time with two writable primaries, ms', get: (r) => r.metrics.splitBrainMs, durationMs: true },
   writeAvailability: { kind: 'number', description: 'fraction of time writes succeeded (0..1, or a percentage)', get: (r) => r.metrics.writeAvailability, fraction: true },
   staleReads: { kind: 'number', description: 'reads that missed an already acknowledged write', get: (r) => r.metrics.reads.stale },
+  failedWrites: { kind: 'number', description: 'client write operations that failed (certainly not applied); each retry is an operation', get: (r) => r.metrics.writes.failed },
+  acknowledgedWrites: { kind: 'number', description: 'client write operations acknowledged', get: (r) => r.metrics.writes.acknowledged },
+  leaderlessMs: { kind: 'number', description: 'longest time without any leader-key holder after the first grant, ms', get: (r) => leaderlessMs(r.history), durationMs: true },
+  ...STATE_EXPECTATIONS,
 };
 
 export const EXPECTATION_NAMES = Object.keys(EXPECTATIONS);
@@ -117,7 +146,7 @@ type Comparison = { op: '<' | '<=' | '>' | '>=' | '==' | '!='; value: number } |
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000 };
 
-function parseNumber(text: string, e: NumericExpectation | CategoryExpectation): number | null {
+function parseNumber(text: string, e: Expectation): number | null {
   const t = text.trim();
   const m = /^(-?\d+(?:\.\d+)?)\s*([a-z%]*)$/i.exec(t);
   if (!m) return null;
@@ -169,7 +198,15 @@ function holds(c: Comparison, x: number): boolean {
 }
 
 function expectedText(raw: unknown): string {
-  return typeof raw === 'string' ? raw : JSON.stringify(raw);
+  return typeof raw === 'string' ? raw : flowText(raw);
+}
+
+/** A value as YAML flow text: `{ node: pg2, within: 24s }` (state expectations print readably). */
+function flowText(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(flowText).join(', ')}]`;
+  if (v !== null && typeof v === 'object') return `{ ${Object.entries(v as Record<string, unknown>).map(([k, x]) => `${k}: ${flowText(x)}`).join(', ')} }`;
+  if (typeof v === 'string') return /^[\w.@:/-]+$/.test(v) ? v : JSON.stringify(v);
+  return String(v);
 }
 
 /** Nearest known name (edit distance ≤ 3), for "did you mean". */
@@ -203,6 +240,10 @@ export function validateExpectation(name: string, value: unknown): string | null
     const s = suggestExpectation(name);
     return `unknown expectation "${name}"${s ? ` (did you mean "${s}"?)` : ''}; known: ${EXPECTATION_NAMES.join(', ')}`;
   }
+  if (e.kind === 'check') {
+    const bad = e.validate(value);
+    return bad === null ? null : `${name}: ${bad}`;
+  }
   if (e.kind === 'category' && typeof value === 'string' && e.values.includes(value.trim())) return null;
   if (parseComparison(value, e) === null) {
     const forms = e.kind === 'category' ? `${e.values.join(' | ')} or a count` : e.kind === 'number' && e.durationMs ? 'a number of ms or a comparison such as "<= 45000" or "<= 45s"' : 'a number or a comparison such as "<= 3" or "1..2"';
@@ -220,6 +261,15 @@ export function evaluateExpectations(expect: Readonly<Record<string, unknown>> |
     const invalid = validateExpectation(name, raw);
     if (!e || invalid !== null) {
       out.push({ name, expected, ok: false, actual: null, message: invalid ?? `unknown expectation ${name}` });
+      continue;
+    }
+    if (e.kind === 'check') {
+      if (!run.history) {
+        out.push({ name, expected, ok: false, actual: null, message: `${name} needs the run's history` });
+        continue;
+      }
+      const r = e.evaluate(raw, run.history);
+      out.push({ name, expected, ok: r.ok, actual: r.actual, message: r.message });
       continue;
     }
     if (e.kind === 'category' && typeof raw === 'string' && e.values.includes(raw.trim())) {
