@@ -16,6 +16,8 @@ import type { Distance } from '../sim/net/domains.js';
 import type { LatencyClass } from '../sim/net/latency.js';
 import { cloneConfig, timingOf, validateAndAdjustTimeouts, type DynamicConfig } from '../sim/patroni/config.js';
 import { startLsnSampler } from '../sim/pg/sampler.js';
+import { snapshotAll } from '../sim/pg/server.js';
+import { clientHistory } from '../sim/client/history.js';
 import { World } from '../sim/world.js';
 import { diagnostic, ScenarioCannotRunError, ScenarioInputError, type Diagnostic, type Path } from './errors.js';
 import { buildClients, type BuiltClients } from './buildClients.js';
@@ -104,7 +106,8 @@ export function clusterSpecOf(s: Scenario, c: ClusterDecl, sharedStores: Set<str
   const host = (n: string) => s.hosts.find((h) => h.name === n);
   const dcs: DcsSpec = {
     backend: store.backend,
-    members: store.members.map((m) => ({ name: m.name, domains: [...(host(m.host)?.domains ?? [])] })),
+    // a member on a host of its own name gets that host; otherwise it runs on the named (existing) host
+    members: store.members.map((m) => (m.host === m.name ? { name: m.name, domains: [...(host(m.host)?.domains ?? [])] } : { name: m.name, domains: [...(host(m.host)?.domains ?? [])], host: m.host })),
     options: { ...store.options },
     store: store.name,
   };
@@ -156,13 +159,6 @@ export function buildScenario(s: Scenario, opts: BuildScenarioOptions = {}): Bui
       const path: Path = s.clusters.length > 1 && c ? ['clusters', c.name, 'dcs', 'backend'] : ['dcs', 'backend'];
       errors.cannot(path, `the ${st.backend} backend is not available in this build of haywire (src/sim/dcs/registry.ts does not list it yet)`);
     } else definitions.set(st.name, def);
-    st.members.forEach((m, i) => {
-      if (m.host !== m.name) {
-        const c = s.clusters.find((x) => x.store === st.name);
-        const base: Path = s.clusters.length > 1 && c ? ['clusters', c.name, 'dcs'] : ['dcs'];
-        errors.cannot([...base, 'members', i, 'host'], `member "${m.name}" on host "${m.host}": running a DCS member on another host is not supported by buildCluster yet; leave "host" out (the member gets a host of its own name, placed next to the nodes)`);
-      }
-    });
   });
   errors.throwIfAny();
 
@@ -231,6 +227,9 @@ export function buildScenario(s: Scenario, opts: BuildScenarioOptions = {}): Bui
         world.run(Math.min(end, world.sim.nowUs + slice));
         onProgress?.(world.sim.nowUs, end);
       }
+      // operations still in flight end as indeterminate; every server's final position is recorded
+      clientHistory(world.sim).finish();
+      snapshotAll(world.sim);
       world.sim.trace.emit('run.end', { reason: `end of the converge phase at ${formatDuration(end)}` });
     },
   };
