@@ -42,6 +42,8 @@ export interface PostmasterHost {
   postmasterOf(host: string): PgPostmaster | null;
   /** Ground-truth state changed (the server emits `pg.state`). */
   stateChanged(state: PgServerState, reason?: string): void;
+  /** The last ground-truth state emitted. */
+  readonly groundState: PgServerState;
 }
 
 type SyncKind = 'write' | 'flush' | 'apply';

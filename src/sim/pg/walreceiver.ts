@@ -151,8 +151,12 @@ export class WalReceiver {
     const prefix = commonPrefixLsn(reg, dd.branch, branch);
     const tl = reg.branch(branch).timeline;
     if (dd.walEndLsn <= prefix && tl >= pm.timeline) {
+      const switched = dd.branch !== branch;
       dd.branch = branch;
       if (tl > dd.knownMaxTimeline) dd.knownMaxTimeline = tl;
+      // ground truth: the standby now replays the upstream's timeline (the detectors and the
+      // timeline lanes read the timeline from pg.state)
+      if (switched) pm.node.stateChanged(pm.node.groundState, `following the upstream onto timeline ${tl}`);
       return true;
     }
     this.setStatus(
