@@ -268,16 +268,16 @@ export function logLines(model: ReplayModel, s: ReplayState, height: number): Li
 
 const KEYS: [string, string][] = [
   ['space', 'play / pause'],
-  ['+ / -', 'faster / slower (0.1x to 100x)'],
+  ['+ / -', 'faster / slower (0.1x-100x)'],
   ['→ n / ← p', 'next / previous event'],
   ['i / I', 'next / previous incident'],
   ['f / F', 'next / previous fault'],
-  ['g', 'seek: type 41.2s, 1m30s, +5s, Enter'],
-  ['1-9 / tab', 'focus a node (0 or again: none)'],
+  ['g', 'seek: 41.2s 1m30s +5s, Enter'],
+  ['1-9 / tab', 'focus a node (0: none)'],
   ['↑ / ↓', 'scroll the event log'],
-  ['PgUp PgDn', 'back / ahead a tenth of the run'],
+  ['PgUp PgDn', 'a tenth of the run back/on'],
   ['Home End', 'start / end of the run'],
-  ['? Esc', 'close this help'],
+  ['any key', 'close this help'],
   ['q Esc ^C', 'quit'],
 ];
 
@@ -294,14 +294,22 @@ function helpLines(height: number, cols: number): Line[] {
   }
   legend.push([run('patroni ', { dim: true }), run('P', { color: 'yellow' }), run(' paused '), run('X', { color: 'red' }), run(' crashed '), run('S', { color: 'gray' }), run(' stopped')]);
   legend.push([run('leader  ', { dim: true }), run('1', { color: 'green' }), run('-9 node holding the key, '), run('-', { color: 'yellow' }), run(' none')]);
-  legend.push([run('clients ', { dim: true }), run('▁▇', { color: 'green' }), run(' acked/column, '), run('x', { color: 'red' }), run(' failed, '), run('?', { color: 'yellow' }), run(' unknown')]);
+  legend.push([run('clients ', { dim: true }), run('▁▇', { color: 'green' }), run(' acked, '), run('x', { color: 'red' }), run(' failed, '), run('?', { color: 'yellow' }), run(' unknown')]);
   legend.push([run('bands   ', { dim: true }), run('=', { color: 'yellow' }), run(' fault, '), run('!', { color: 'red' }), run(' incident'), run('   ▲ cursor', { color: 'cyan' })]);
   const keyLines: Line[] = KEYS.map(([k, d]) => [run(padEnd(k, 11), { bold: true, color: 'cyan' }), run(d)]);
-  const out: Line[] = [[run('keys', { bold: true }), run(' '.repeat(Math.max(1, Math.floor(cols / 2) - 4))), run('lanes', { bold: true })]];
+  const out: Line[] = [[run('keys', { bold: true }), run(' '.repeat(Math.max(1, Math.floor(cols / 2) - 4))), run('lanes', { bold: true })], []];
   const half = Math.floor(cols / 2);
   for (let i = 0; i < Math.max(keyLines.length, legend.length); i++) {
     out.push([...fit(keyLines[i] ?? [], half), ...(legend[i] ?? [])]);
   }
+  const notes: [string, string][] = [
+    ['panel', 'per node: role, timeline, LSN, lag behind the primary;'],
+    ['', 'the leader key, quorum, partition groups ({a} | {b}),'],
+    ['', 'client outcomes in the last second, faults, incidents'],
+    ['events', "Patroni's HA cycle lines, roles, leader key, faults,"],
+    ['', 'client errors, incidents; ▸ marks the cursor\'s instant'],
+  ];
+  out.push([], ...notes.map(([k, t]): Line => [run(padEnd(k, 8), { dim: true }), run(t)]));
   return out.slice(0, Math.max(0, height));
 }
 
@@ -318,11 +326,14 @@ export function buildScreen(model: ReplayModel, s: ReplayState, size: ScreenSize
   const header = [headerLine(model, s, cols)];
   const status = [statusLine(s)];
   let left = rows - header.length - status.length;
-  // lanes: as many fault rows as fit, fewer when the screen is short
-  const allLanes = buildLanes(model, scale, { maxFaultRows: rows >= 30 ? 4 : rows >= 20 ? 2 : 1 });
-  const cursorCol = scale.colOf(s.cursorUs);
-  let laneLines = [axisLine(scale, lw), ...allLanes.map((l) => laneLine(l, lw, cursorCol, s.focus, color)), caretLine(scale, lw, s.cursorUs)];
-  if (laneLines.length > left) laneLines = laneLines.slice(0, Math.max(0, left - 1)).concat(left > 0 ? [caretLine(scale, lw, s.cursorUs)] : []);
+  // lanes (not under the help): as many fault rows as fit, fewer when the screen is short
+  let laneLines: Line[] = [];
+  if (!s.help) {
+    const allLanes = buildLanes(model, scale, { maxFaultRows: rows >= 30 ? 4 : rows >= 20 ? 2 : 1 });
+    const cursorCol = scale.colOf(s.cursorUs);
+    laneLines = [axisLine(scale, lw), ...allLanes.map((l) => laneLine(l, lw, cursorCol, s.focus, color)), caretLine(scale, lw, s.cursorUs)];
+    if (laneLines.length > left) laneLines = laneLines.slice(0, Math.max(0, left - 1)).concat(left > 0 ? [caretLine(scale, lw, s.cursorUs)] : []);
+  }
   left -= laneLines.length;
   let panel: Line[] = [];
   let focus: Line[] = [];

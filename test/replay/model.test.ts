@@ -272,7 +272,7 @@ describe('replay frames of the small partition run', () => {
   it('the help overlay lists the keys and the lane legend', () => {
     const s = replayReducer(m)(initialState(m), { type: 'key', input: '?' });
     const f = screenLines(buildScreen(m, s, { cols: 80, rows: 24 })).map(plain).join('\n');
-    for (const t of ['space', 'play / pause', 'next / previous incident', 'seek: type 41.2s', 'focus a node', 'quit', '█ primary', '▒ demoting', '~ diverged']) expect(f).toContain(t);
+    for (const t of ['space', 'play / pause', 'next / previous incident', 'seek: 41.2s 1m30s +5s', 'focus a node', 'quit', '█ primary', '▒ demoting', '~ diverged']) expect(f).toContain(t);
   });
 
   it('a focused node shows its Patroni line, replication and what it reaches', () => {
