@@ -52,6 +52,21 @@ export abstract class FlatKvDCS extends AbstractDCS {
     this.rng = proc.sim.rng(`dcs:${store}:${name}:client`);
   }
 
+  /**
+   * Wait for the HA event, and clear it, as every backend Patroni ships does in its `watch`
+   * (`finally: self.event.clear()` in patroni/dcs/etcd3.py, etcd.py, consul.py, zookeeper.py,
+   * kubernetes.py, raft.py). `AbstractDCS.watch` alone never clears it: after one wakeup (an async
+   * action finishing calls `Ha.wakeup`) every later watch would return at once and the HA loop
+   * would spin at one instant of virtual time.
+   */
+  override *watch(leaderVersion: KeyVersion | null, timeoutMs: number): Task<boolean> {
+    try {
+      return yield* super.watch(leaderVersion, timeoutMs);
+    } finally {
+      this.event.clear();
+    }
+  }
+
   /** The retry policy for one operation, from the current retry_timeout. */
   protected retrySpec(): RetrySpec {
     const dflt = Math.max(1000, this.retryTimeoutMs / 3);

@@ -151,29 +151,36 @@ export class RedisDCS extends FlatKvDCS {
     return (yield* this.exec('SET PX', RedisSetNx, { key: this.base + KEY.leader, value: this.name, pxMs: this.ttlMs, nx: false })).ok;
   }
 
-  /** Subscribe to the leader key's keyspace events on the current master; wake on the first one. */
+  /**
+   * Subscribe to the leader key's keyspace events on the current master; wake on the first one.
+   * The HA event is cleared afterwards, as every shipped backend's watch does (see FlatKvDCS.watch).
+   */
   override *watch(leaderVersion: KeyVersion | null, timeoutMs: number): Task<boolean> {
-    const c = this.conn;
-    if (leaderVersion === null || c === null) return yield* super.watch(leaderVersion, timeoutMs);
-    const startMono = this.proc.monoUs();
-    let end: StreamEnd<{ subscribe: string }, { event: string; key: string }>;
     try {
-      end = yield* this.proc.net.connect(this.proc, c.server, RedisPubSub, Math.min(timeoutMs * 1000, 1_000_000));
-    } catch (e) {
-      if (!(e instanceof NetError)) throw e;
-      const left = timeoutMs - (this.proc.monoUs() - startMono) / 1000;
-      return left > 0 ? yield* super.watch(null, left) : this.event.isSet;
+      const c = this.conn;
+      if (leaderVersion === null || c === null) return yield* super.watch(leaderVersion, timeoutMs);
+      const startMono = this.proc.monoUs();
+      let end: StreamEnd<{ subscribe: string }, { event: string; key: string }>;
+      try {
+        end = yield* this.proc.net.connect(this.proc, c.server, RedisPubSub, Math.min(timeoutMs * 1000, 1_000_000));
+      } catch (e) {
+        if (!(e instanceof NetError)) throw e;
+        const left = timeoutMs - (this.proc.monoUs() - startMono) / 1000;
+        return left > 0 ? yield* super.watch(null, left) : this.event.isSet;
+      }
+      const key = this.base + KEY.leader;
+      end.send({ subscribe: key });
+      const leftUs = timeoutMs * 1000 - (this.proc.monoUs() - startMono);
+      const woke = yield* waitForMessage(this.proc, end, this.event.isSet ? 0 : leftUs, () => this.event.isSet);
+      end.close();
+      if (woke === 'closed') {
+        const left = timeoutMs - (this.proc.monoUs() - startMono) / 1000;
+        return left > 0 ? yield* super.watch(null, left) : this.event.isSet;
+      }
+      return woke === 'event' || this.event.isSet;
+    } finally {
+      this.event.clear();
     }
-    const key = this.base + KEY.leader;
-    end.send({ subscribe: key });
-    const leftUs = timeoutMs * 1000 - (this.proc.monoUs() - startMono);
-    const woke = yield* waitForMessage(this.proc, end, this.event.isSet ? 0 : leftUs, () => this.event.isSet);
-    end.close();
-    if (woke === 'closed') {
-      const left = timeoutMs - (this.proc.monoUs() - startMono) / 1000;
-      return left > 0 ? yield* super.watch(null, left) : this.event.isSet;
-    }
-    return woke === 'event' || this.event.isSet;
   }
 }
 
