@@ -12,14 +12,17 @@
 //   within:     the state is reached (or the event happens) at some instant in [after, after+within]
 //   throughout: true: the state holds at every instant from `after` to the end of the run
 //   never:      true: the state never holds (the event never happens) from `after` to the end
+//   until:      with throughout or never: end the window here instead of at the end of the run
+//               (a fault id, a phase or a time, as `after`)
 //   (none of these: the state holds at the end of the run; an event happened after `after`)
 //
 //   leader:     { node, within?, ... , store?, scope? }     the node holds the leader key
 //               (a string is short for { node }: it holds the key at the end)
-//   role:       { node, is: primary | replica | standby-leader | stopped, ... }
+//   role:       { node, is: primary | not-primary | replica | standby-leader | stopped, ... }
 //               primary = a writable PostgreSQL (running, not in recovery, host powered);
 //               replica = running in recovery; standby-leader = a replica that holds a leader key;
-//               stopped = not running (stopped, crashed, being re-cloned, host off)
+//               stopped = not running (stopped, stopping, crashed, being re-cloned, host off);
+//               not-primary = anything but a writable primary (demoted, even while still stopping)
 //   timeline:   { node?, is: <n>, ... }    the node's timeline (a streaming standby's is its
 //               upstream's); node defaults to the primary at the end of the run
 //   syncStandbys: { node?, is: [names] | name | none, ... }  the names in the node's
@@ -73,7 +76,7 @@ export function parseCheckDuration(v: unknown): number | null {
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
-const TIMING_KEYS = ['after', 'within', 'throughout', 'never'] as const;
+const TIMING_KEYS = ['after', 'within', 'throughout', 'never', 'until'] as const;
 
 function listOf(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [value];
@@ -83,6 +86,8 @@ function checkKeys(o: Obj, allowed: readonly string[]): string | null {
   for (const k of Object.keys(o)) if (!allowed.includes(k) && !(TIMING_KEYS as readonly string[]).includes(k)) return `unknown key "${k}" (known: ${[...allowed, ...TIMING_KEYS].join(', ')})`;
   if (o.within !== undefined && parseCheckDuration(o.within) === null) return `within: expected a duration such as "24s", got ${JSON.stringify(o.within)}`;
   if (o.after !== undefined && typeof o.after !== 'string') return `after: expected a fault id, a phase or a time ("95s"), got ${JSON.stringify(o.after)}`;
+  if (o.until !== undefined && typeof o.until !== 'string') return `until: expected a fault id, a phase or a time ("95s"), got ${JSON.stringify(o.until)}`;
+  if (o.until !== undefined && o.throughout !== true && o.never !== true) return 'until: only with throughout: true or never: true';
   for (const k of ['throughout', 'never'] as const) if (o[k] !== undefined && typeof o[k] !== 'boolean') return `${k}: expected true or false`;
   const modes = [o.within !== undefined, o.throughout === true, o.never === true].filter(Boolean).length;
   if (modes > 1) return 'give at most one of within, throughout: true, never: true';
@@ -102,6 +107,12 @@ function modeOf(o: Obj): Mode {
   if (o.throughout === true) return { kind: 'throughout' };
   if (o.never === true) return { kind: 'never' };
   return { kind: 'end' };
+}
+
+/** The instant `until` names (default: the end of the run), or an error text. */
+function untilUs(h: History, until: unknown): { us: number; label: string } | { error: string } {
+  if (until === undefined) return { us: h.endUs, label: 'the end of the run' };
+  return afterUs(h, until);
 }
 
 /** The instant `after` names, or an error text. */
@@ -130,21 +141,23 @@ function judgeState(h: History, o: Obj, holds: readonly Interval[], what: string
   const a = afterUs(h, o.after);
   if ('error' in a) return { ok: false, actual: null, message: a.error };
   const mode = modeOf(o);
-  const end = h.endUs;
+  const u = untilUs(h, o.until);
+  if ('error' in u) return { ok: false, actual: null, message: u.error };
+  const end = u.us;
   switch (mode.kind) {
     case 'end': {
-      const ok = end > 0 && coversAt(holds, end - 1);
+      const ok = h.endUs > 0 && coversAt(holds, h.endUs - 1);
       return { ok, actual: ok ? 'at the end' : 'not at the end', message: ok ? '' : `expected ${what} at the end of the run; it was not` };
     }
     case 'throughout': {
       const ok = coversAll(holds, a.us, end);
       const gap = ok ? null : firstGap(holds, a.us, end);
-      return { ok, actual: ok ? 'throughout' : `not at ${fmtS(gap ?? a.us)} s`, message: ok ? '' : `expected ${what} from ${a.label} to the end; it did not hold at ${fmtS(gap ?? a.us)} s` };
+      return { ok, actual: ok ? 'throughout' : `not at ${fmtS(gap ?? a.us)} s`, message: ok ? '' : `expected ${what} from ${a.label} to ${u.label}; it did not hold at ${fmtS(gap ?? a.us)} s` };
     }
     case 'never': {
       const hit = clipIntervals(holds, a.us, end)[0];
       const ok = hit === undefined;
-      return { ok, actual: ok ? 'never' : `at ${fmtS(hit.fromUs)} s`, message: ok ? '' : `expected never ${what} after ${a.label}; it held from ${fmtS(hit.fromUs)} s` };
+      return { ok, actual: ok ? 'never' : `at ${fmtS(hit.fromUs)} s`, message: ok ? '' : `expected never ${what} between ${a.label} and ${u.label}; it held from ${fmtS(hit.fromUs)} s` };
     }
     case 'within': {
       const first = firstFrom(holds, a.us);
@@ -164,8 +177,10 @@ function judgeEvents(h: History, o: Obj, at: readonly Interval[], what: string):
   if (o.throughout === true) return { ok: false, actual: null, message: `throughout does not apply to ${what} (an event)` };
   const a = afterUs(h, o.after);
   if ('error' in a) return { ok: false, actual: null, message: a.error };
+  const u = untilUs(h, o.until);
+  if ('error' in u) return { ok: false, actual: null, message: u.error };
   const mode = modeOf(o);
-  const first = at.filter((x) => x.toUs > a.us).map((x) => Math.max(x.fromUs, a.us)).sort((x, y) => x - y)[0];
+  const first = at.filter((x) => x.toUs > a.us && x.fromUs < u.us).map((x) => Math.max(x.fromUs, a.us)).sort((x, y) => x - y)[0];
   if (mode.kind === 'never') {
     const ok = first === undefined;
     return { ok, actual: ok ? 'never' : `at ${fmtS(first as number)} s`, message: ok ? '' : `expected no ${what} after ${a.label}; one at ${fmtS(first as number)} s` };
@@ -231,6 +246,8 @@ export function roleIntervals(h: History, node: string, role: string): Interval[
   switch (role) {
     case 'primary':
       return h.writable[node] ?? [];
+    case 'not-primary':
+      return complement(h.writable[node] ?? [], h.startUs, h.endUs);
     case 'replica':
       return minusOff(where(pg, (v) => v.state === 'running' && v.inRecovery));
     case 'standby-leader': {
@@ -336,7 +353,7 @@ function evalEach(value: unknown, normalize: (v: unknown) => unknown, one: (o: O
 const asNode = (v: unknown): unknown => (typeof v === 'string' ? { node: v } : v);
 const same = (v: unknown): unknown => v;
 
-const ROLES = ['primary', 'replica', 'standby-leader', 'stopped'] as const;
+const ROLES = ['primary', 'not-primary', 'replica', 'standby-leader', 'stopped'] as const;
 const WATCHDOG_EVENTS = ['activated', 'fired', 'disabled', 'failed'] as const;
 
 export const STATE_EXPECTATIONS: Record<string, CheckExpectation> = {
@@ -354,7 +371,7 @@ export const STATE_EXPECTATIONS: Record<string, CheckExpectation> = {
   },
   role: {
     kind: 'check',
-    description: 'a node\'s role in ground truth: { node, is: primary | replica | standby-leader | stopped, within | throughout | never, after }',
+    description: 'a node\'s role in ground truth: { node, is: primary | not-primary | replica | standby-leader | stopped, within | throughout | never, after }',
     validate: (v) =>
       each(v, same, (o) => checkKeys(o, ['node', 'is']) ?? requireString(o, 'node') ?? (ROLES.includes(o.is as never) ? null : `is: expected one of ${ROLES.join(', ')}`)),
     evaluate: (v, h) =>

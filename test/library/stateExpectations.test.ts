@@ -54,6 +54,9 @@ describe('state expectations', () => {
     expect(ok({ leader: { node: 'pg2', throughout: true, after: '55s' } })).toBe(true);
     expect(ok({ leader: { node: 'pg1', never: true, after: 'crash1' } })).toBe(false); // its key lived until it expired at 55 s
     expect(ok({ leader: { node: 'pg1', never: true, after: '56s' } })).toBe(true);
+    expect(ok({ leader: { node: 'pg1', throughout: true, after: '10s', until: 'crash1' } })).toBe(true);
+    expect(ok({ leader: { node: 'pg2', never: true, until: 'crash1' } })).toBe(true);
+    expect(validateExpectation('leader', { node: 'pg1', until: 'crash1' })).toMatch(/only with throughout/);
     expect(ok({ leader: { node: 'pg1', never: true } })).toBe(false); // held it at the start of the chaos phase
     expect(ok({ leader: { node: 'pg2', store: 'zookeeper' } })).toBe(false);
   });
