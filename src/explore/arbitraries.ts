@@ -323,12 +323,21 @@ export function outsideArb(space: FaultSpace): fc.Arbitrary<string[]> {
     .map(([a, b]) => [...a, ...b]);
 }
 
-/** A fault schedule for the space's chaos window. */
+/**
+ * A fault schedule for the space's chaos window. The faults are `maxFaults` slots, each holding a
+ * fault or nothing (half the time): every slot shrinks to nothing on its own, so shrinking can drop
+ * any fault — fast-check's array shrinker only drops leading elements, which would leave a harmless
+ * fault behind an essential one.
+ */
 export function scheduleArb(space: FaultSpace, opts: ScheduleOptions = {}): fc.Arbitrary<GeneratedSchedule> {
-  const maxFaults = opts.maxFaults ?? 4;
+  const maxFaults = Math.max(1, opts.maxFaults ?? 4);
   const minFaults = Math.min(opts.minFaults ?? 1, maxFaults);
+  const slots = fc
+    .array(fc.option(faultArb(space, opts), { nil: null, freq: 2 }), { minLength: maxFaults, maxLength: maxFaults })
+    .filter((xs) => xs.filter((x) => x !== null).length >= minFaults)
+    .map((xs) => xs.filter((x): x is GeneratedFault => x !== null));
   return fc.record({
-    faults: fc.array(faultArb(space, opts), { minLength: minFaults, maxLength: maxFaults }),
+    faults: slots,
     outside: opts.partialHeal === false ? fc.constant([] as string[]) : outsideArb(space),
   });
 }

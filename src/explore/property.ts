@@ -84,6 +84,11 @@ export function expectFor(until: readonly UntilTarget[]): ExpectBlock {
   return e;
 }
 
+/** "41.2 s" (ms precision, no float noise). */
+function secs(ms: number): string {
+  return `${(Math.round(ms) / 1000).toString()} s`;
+}
+
 const KIND_OF: Partial<Record<UntilTarget, IncidentKind>> = {
   'split-brain': 'split-brain',
   'lost-write': 'lost-write',
@@ -101,7 +106,7 @@ export function failures(until: readonly UntilTarget[], incidents: readonly Inci
   const livenessFails = !liveness.ok && liveness.stall?.verdict === 'misjudgment';
   for (const u of until) {
     if (u === 'liveness' || u === 'any') {
-      if (livenessFails) add(`liveness: not converged ${liveness.budgetMs / 1000} s after the heal (${(liveness.stall?.problems ?? []).join('; ')})`);
+      if (livenessFails) add(`liveness: not converged ${secs(liveness.budgetMs)} after the heal (${(liveness.stall?.problems ?? []).join('; ')})`);
     }
     for (const i of incidents) {
       const hit =
@@ -109,7 +114,7 @@ export function failures(until: readonly UntilTarget[], incidents: readonly Inci
         (u === 'any' && i.severity !== 'info') ||
         (u === 'missed-failover' && i.kind === 'missed-failover' && i.details.verdict !== 'legitimate') ||
         KIND_OF[u] === i.kind;
-      if (hit) add(`${i.kind} at ${i.startMs / 1000} s`);
+      if (hit) add(`${i.kind} at ${secs(i.startMs)}`);
     }
   }
   return out;
