@@ -11,7 +11,7 @@
 //     it. The shrink is bounded by a number of runs (not by time), so it is deterministic too.
 // The report keeps every run up to the first failure (later ones, run by other threads, are
 // dropped), so it is the same JSON on one thread, on many, or merged from shards.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { loadScenarioFile, type Loaded } from '../scenarios/load.js';
 import { simulateScenario } from '../scenarios/simulate.js';
@@ -20,7 +20,7 @@ import { inShard, type Shard } from '../parallel/shard.js';
 import { scheduleArb, type GeneratedSchedule, type ScheduleOptions } from './arbitraries.js';
 import { emptyCoverage, mergeCoverage, type Coverage } from './coverage.js';
 import type { LivenessResult } from './liveness.js';
-import { expectFor, failures, runScheduleJob, type IncidentBrief, type ScheduleJob, type ScheduleRunResult, type UntilTarget } from './property.js';
+import { CRASH_PREFIX, expectFor, failures, runScheduleJob, type IncidentBrief, type ScheduleJob, type ScheduleRunResult, type UntilTarget } from './property.js';
 import { coreOf, faultEntry, normalizeSchedule, scheduleScenarioText } from './schedule.js';
 import { faultSpaceOf, type FaultSpace } from './space.js';
 import { judgeLiveness } from './liveness.js';
@@ -277,6 +277,25 @@ function shrinkAndWrite(
     '',
   ];
   writeFileSync(opts.out, ctx.text(minimal, header));
+  if (result.reasons.some((r) => r.startsWith(CRASH_PREFIX))) {
+    // the simulator throws on this schedule: check that it still does when run from the file
+    const again = runScheduleJob({ ...job, text: readFileSync(opts.out, 'utf8'), file: opts.out });
+    return {
+      index,
+      path,
+      shrinks: out.numShrinks,
+      shrinkRuns: spent,
+      originalReasons: first?.reasons ?? [],
+      reasons: again.reasons,
+      incidents: [],
+      liveness: again.liveness,
+      faults: job.entries.map(faultEntry),
+      outside: [...minimal.outside],
+      file: opts.out,
+      traceHash: '',
+      reproduced: again.reasons.join() === result.reasons.join(),
+    };
+  }
   const again = simulateScenario(loadScenarioFile(opts.out));
   const liveness = judgeLiveness(again.analysis, { coreNodes: job.coreNodes, ...(ctx.budgetMs !== undefined ? { budgetUs: ctx.budgetMs * 1000 } : {}) });
   const reasons = failures(ctx.until, again.analysis.result.incidents, liveness);

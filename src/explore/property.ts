@@ -155,9 +155,29 @@ export interface ScheduleRunResult {
   virtualMs: number;
 }
 
+/** The reason a run fails when the simulator itself throws: always a failure, whatever --until says. */
+export const CRASH_PREFIX = 'haywire crashed: ';
+
 export function runScheduleJob(job: ScheduleJob): ScheduleRunResult {
   const loaded = loadScenarioText(job.text, job.file);
-  const sim = simulateScenario(loaded);
+  let sim: ReturnType<typeof simulateScenario>;
+  try {
+    sim = simulateScenario(loaded);
+  } catch (e) {
+    // a bug in haywire (a model that throws): worth shrinking like any other failure
+    const err = e as Error;
+    return {
+      index: job.index,
+      traceHash: '',
+      failed: true,
+      reasons: [`${CRASH_PREFIX}${err.message}`],
+      incidents: [],
+      liveness: { ok: false, converged: false, healMs: 0, budgetMs: 0, convergedAtMs: null, recoveryMs: null, primary: null, coreNodes: job.coreNodes },
+      coverage: { runs: 1, faults: job.entries.length, skipped: 0, cells: {} },
+      events: 0,
+      virtualMs: loaded.scenario.phases.endUs / 1000,
+    };
+  }
   const a = sim.analysis;
   const liveness = judgeLiveness(a, { coreNodes: job.coreNodes, ...(job.budgetMs !== undefined ? { budgetUs: job.budgetMs * 1000 } : {}) });
   const reasons = failures(job.until, a.result.incidents, liveness);

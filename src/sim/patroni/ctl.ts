@@ -140,6 +140,9 @@ function* guarded(ctl: Patronictl, body: (ctl: Patronictl) => Task<Outcome>): Ta
   } catch (e) {
     if (e instanceof CtlError) return { ok: false, message: e.message };
     if (e instanceof DCSError) return { ok: false, message: `DCS is not accessible: ${e.message}` };
+    // a REST call that was refused or timed out: patronictl reports the error and exits non-zero
+    // (found by haywire check: a reinit whose target was cut off crashed the run)
+    if (e instanceof NetError || e instanceof RemoteError) return { ok: false, message: `Error: ${e.message}` };
     throw e;
   }
 }
