@@ -45,6 +45,24 @@ export function healthyAndReachable(ctx: DetectorContext, x: string, fromUs: num
   return { ok: true, why: '' };
 }
 
+/**
+ * Whether `x` deleted its own leader key in [fromUs, toUs]: Patroni hands the key over on purpose
+ * when it is shut down (SIGTERM: `Ha.shutdown` → `release_leader_key_voluntarily`) or demotes
+ * gracefully, so the promotion that follows answers an operator's stop, like a switchover, and is
+ * not a misjudgment. (A Patroni killed or frozen releases nothing: the key expires.)
+ */
+function releasedVoluntarily(ctx: DetectorContext, x: string, fromUs: number, toUs: number): boolean {
+  for (const [key, spans] of Object.entries(ctx.h.leader)) {
+    if (key.includes('@')) continue;
+    for (let i = 1; i < spans.length; i++) {
+      const s = spans[i] as (typeof spans)[number];
+      if (s.fromUs < fromUs || s.fromUs > toUs) continue;
+      if (s.v.holder === null && s.v.reason === 'deleted' && spans[i - 1]?.v.holder === x) return true;
+    }
+  }
+  return false;
+}
+
 export function detectFalseFailovers(ctx: DetectorContext): IncidentDraft[] {
   const out: IncidentDraft[] = [];
   for (const p of promotions(ctx)) {
@@ -62,6 +80,7 @@ function judge(ctx: DetectorContext, p: Promotion, x: string): IncidentDraft | n
   const fromUs = Math.max(h.startUs, p.atUs - ttlUs);
   const check = healthyAndReachable(ctx, x, fromUs, p.atUs);
   if (!check.ok) return null;
+  if (releasedVoluntarily(ctx, x, fromUs, p.atUs)) return null;
   const y = p.node;
   const clauses: string[] = [];
   const causes: string[] = [];
