@@ -33,6 +33,8 @@
 //   operation:  { kind: switchover | failover | pause | resume | restart | reinit | edit-config |
 //               promote-cluster | demote-cluster, ok?: bool, message?: "<text>", ... }
 //   watchdog:   { node, event: activated | fired | disabled | failed, timeout?: 16s, ... }
+//   clone:      { node, source?, ... }    a successful pg_basebackup of the node (from that source)
+//   rewind:     { node, ... }             a successful pg_rewind of the node
 //   converged:  true | false    at the end: exactly one writable primary, every other node a
 //               running replica streaming on the primary's timeline
 import type { History } from './history.js';
@@ -426,7 +428,9 @@ export const STATE_EXPECTATIONS: Record<string, CheckExpectation> = {
           };
           what = `synchronous standbys [${want.join(', ')}] on ${node}`;
         }
-        const holds = mergeIntervals(spans.filter((s) => pred(s.v.synchronousStandbyNames)));
+        // before its first pg.sync record a server runs with PostgreSQL's default, ''
+        const covered = mergeIntervals(spans.map((x) => ({ fromUs: x.fromUs, toUs: x.toUs })));
+        const holds = mergeIntervals([...spans.filter((x) => pred(x.v.synchronousStandbyNames)), ...(pred('') ? complement(covered, h.startUs, h.endUs) : [])]);
         const r = judgeState(h, o, holds, what);
         if (!r.ok && modeOf(o).kind === 'end') r.actual = spans[spans.length - 1]?.v.synchronousStandbyNames ?? '';
         return r;
@@ -505,6 +509,26 @@ export const STATE_EXPECTATIONS: Record<string, CheckExpectation> = {
         const timeoutMs = o.timeout !== undefined ? (parseCheckDuration(o.timeout) as number) / 1000 : undefined;
         const ev = h.watchdog.filter((w) => w.node === o.node && w.event === o.event && (timeoutMs === undefined || w.timeoutMs === timeoutMs));
         return judgeEvents(h, o, ev.map((w) => ({ fromUs: w.tUs, toUs: w.tUs + 1 })), `watchdog ${o.event as string}${timeoutMs !== undefined ? ` (${timeoutMs / 1000} s timeout)` : ''} on ${o.node as string}`);
+      }),
+  },
+  clone: {
+    kind: 'check',
+    description: 'a successful pg_basebackup of a node: { node, source?, within | never, after }',
+    validate: (v) => each(v, same, (o) => checkKeys(o, ['node', 'source']) ?? requireString(o, 'node') ?? (o.source !== undefined ? requireString(o, 'source') : null)),
+    evaluate: (v, h) =>
+      evalEach(v, same, (o) => {
+        const ev = h.clones.filter((c) => c.ok && c.node === o.node && (o.source === undefined || c.source === o.source));
+        return judgeEvents(h, o, ev.map((c) => ({ fromUs: c.tUs, toUs: c.tUs + 1 })), `a clone of ${o.node as string}${o.source !== undefined ? ` from ${o.source as string}` : ''}`);
+      }),
+  },
+  rewind: {
+    kind: 'check',
+    description: 'a successful pg_rewind of a node: { node, within | never, after }',
+    validate: (v) => each(v, asNode, (o) => checkKeys(o, ['node']) ?? requireString(o, 'node')),
+    evaluate: (v, h) =>
+      evalEach(v, asNode, (o) => {
+        const ev = h.rewinds.filter((r) => r.ok && r.node === o.node);
+        return judgeEvents(h, o, ev.map((r) => ({ fromUs: r.tUs, toUs: r.tUs + 1 })), `a pg_rewind of ${o.node as string}`);
       }),
   },
   converged: {

@@ -31,6 +31,8 @@ const recs = [
   { t: s(60), k: 'patroni.operation', operation: 'switchover', ok: false, message: 'No candidates found to switchover to' },
   { t: s(70), k: 'fault', id: 'crash1', kind: 'power-off', on: false, what: 'power off pg1' },
   { t: s(90), k: 'pg.state', node: 'pg1', state: 'running', inRecovery: true, timeline: 1, branch: 1 },
+  { t: s(88), k: 'pg.rewind', node: 'pg1', ok: true, fromBranch: 1, toBranch: 2, forkLsn: 100, discardedUpToLsn: 120 },
+  { t: s(89), k: 'pg.clone', node: 'pg3', source: 'pg2', ok: true },
   { t: s(91), k: 'pg.replication', node: 'pg1', upstream: 'pg2', status: 'streaming' },
   { t: s(91), k: 'pg.sync', node: 'pg2', synchronousStandbyNames: '"pg1"', synchronousCommit: 'on' },
   { t: s(100), k: 'run.end', reason: 'end' },
@@ -86,6 +88,9 @@ describe('state expectations', () => {
     expect(ok({ operation: { kind: 'switchover', ok: true } })).toBe(false);
     expect(ok({ watchdog: { node: 'pg1', event: 'activated', timeout: '25s', after: '0s' } })).toBe(true);
     expect(ok({ watchdog: { node: 'pg1', event: 'fired', never: true, after: '0s' } })).toBe(true);
+    expect(ok({ rewind: 'pg1', clone: { node: 'pg3', source: 'pg2', within: '50s', after: 'crash1' } })).toBe(true);
+    expect(ok({ clone: { node: 'pg3', source: 'pg1' } })).toBe(false);
+    expect(ok({ rewind: { node: 'pg2' } })).toBe(false);
   });
 
   it('converged: one primary, the others streaming on its timeline', () => {
