@@ -106,6 +106,10 @@ export class WalSender {
     this.write = this.flush = this.apply = m.startLsn;
     this.catchupTarget = dd.flushLsn;
     this.state = m.startLsn >= dd.flushLsn ? 'streaming' : 'catchup';
+    // the keepalive check now wakes at half the timeout from this reply (see armTimer)
+    this.timer?.cancel();
+    this.timer = null;
+    this.armTimer();
     this.end.send({ t: 'hello', branch: dd.branch, timeline: myTl, flushLsn: dd.flushLsn });
     this.pump();
   }
@@ -178,7 +182,11 @@ export class WalSender {
     if (this.timer !== null || !this._open) return;
     const timeoutUs = this.pm.settings.wal_sender_timeout * 1000;
     if (timeoutUs <= 0) return;
-    const due = this.lastReplyMonoUs + (this.pinged ? timeoutUs : timeoutUs / 2);
+    // Before START_REPLICATION (state startup) there is no keepalive to send at half the timeout,
+    // only the timeout itself to enforce; waking at half of it would re-arm every microsecond
+    // until the timeout (a 1 µs spin found by the day benchmark: 30 M events per stuck sender).
+    // start() re-arms from the new last reply when the state leaves startup.
+    const due = this.lastReplyMonoUs + (this.pinged || this.state === 'startup' ? timeoutUs : timeoutUs / 2);
     this.timer = this.pm.after(Math.max(1, due - this.pm.monoUs()), () => {
       this.timer = null;
       if (!this._open) return;
