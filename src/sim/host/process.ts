@@ -36,7 +36,7 @@ export abstract class Process implements FiberOwner {
   /** Per-life listeners registered by the network layer (services this process serves). */
   private readonly listeners = new Map<string, unknown>();
   /** Per-life hooks run when the life ends (the network closes sockets here). */
-  private exitHooks: ((why: ExitReason) => void)[] = [];
+  private exitHooks = new Set<(why: ExitReason) => void>();
   readonly sim: Sim;
 
   constructor(
@@ -134,8 +134,8 @@ export abstract class Process implements FiberOwner {
     this.fibers.clear();
     for (const f of fibers) f.cancel();
     this.listeners.clear();
-    const hooks = this.exitHooks;
-    this.exitHooks = [];
+    const hooks = [...this.exitHooks];
+    this.exitHooks = new Set();
     this.traceState(reason);
     for (const h of hooks) h(why);
     this.onExit(why);
@@ -154,8 +154,13 @@ export abstract class Process implements FiberOwner {
   }
 
   /** Run `hook` when this life ends (crash, exit or power loss). */
-  atExit(hook: (why: ExitReason) => void): void {
-    if (this.alive) this.exitHooks.push(hook);
+  atExit(hook: (why: ExitReason) => void): () => void {
+    if (!this.alive) return () => undefined;
+    // hooks run in registration order (a Set keeps it); the returned function withdraws the hook,
+    // so short-lived users (a connection) do not pile up on a long-lived process
+    const hooks = this.exitHooks;
+    hooks.add(hook);
+    return () => void hooks.delete(hook);
   }
 
   private traceState(reason?: string): void {

@@ -541,6 +541,8 @@ export class StreamEnd<Out, In> {
   private _open = false;
   private messageHandler: ((m: In) => void) | null = null;
   private closeHandler: ((r: CloseReason) => void) | null = null;
+  /** Withdraws the exit hook of `activate` once the end is closed (it does nothing after that). */
+  private unhookExit: (() => void) | null = null;
 
   constructor(
     private readonly net: Network,
@@ -558,9 +560,11 @@ export class StreamEnd<Out, In> {
     this.inc = this.local.incarnation;
     this._open = true;
     this.ch = this.net.openChannel(this.local.host, this.remote.host, this.what, () => this.closed('timeout'));
-    this.local.atExit((why) => {
+    this.unhookExit?.();
+    this.unhookExit = this.local.atExit((why) => {
       if (!this._open) return;
       this._open = false;
+      this.unhookExit = null;
       // process died with its host up: the kernel closes the socket (FIN). Power loss: silence.
       // (The FIN is queued behind unsent data; the kernel delivers it although the process is gone.)
       if (why !== 'power-loss') this.sendControl('fin');
@@ -590,8 +594,16 @@ export class StreamEnd<Out, In> {
   /** Close from this side: the peer sees EOF when the FIN arrives. */
   close(): void {
     if (!this._open) return;
-    this._open = false;
+    this.markClosed();
     this.sendControl('fin');
+  }
+
+  /** `_open` goes false for good in this life: the exit hook would do nothing any more. */
+  private markClosed(): void {
+    this._open = false;
+    const u = this.unhookExit;
+    this.unhookExit = null;
+    u?.();
   }
 
   /** Called at the peer's host when one of our messages arrives. */
@@ -625,7 +637,7 @@ export class StreamEnd<Out, In> {
 
   private closed(r: CloseReason): void {
     const wasOpen = this.open;
-    this._open = false;
+    this.markClosed();
     this.ch?.abort();
     if (!wasOpen) return;
     const h = this.closeHandler;
