@@ -218,8 +218,11 @@ function actionArbs(space: FaultSpace, opts: Required<Pick<ScheduleOptions, 'rol
   const nodeHosts = space.nodes;
   const allHosts = units(space);
   const roleHosts = roles ? ['@primary', '@replicas'] : [];
-  // roles, database hosts and DCS hosts each get a third of the draws (roles first: the shrink target)
-  const hostChoice = choice([roleHosts, nodeHosts, allHosts.filter((h) => !nodeHosts.includes(h))]);
+  // roles, database hosts and DCS hosts each get a third of the draws (roles first: the shrink
+  // target). Client hosts are left to network faults: the client processes do not come back after
+  // a power cycle (nothing restarts an application in the model), so powering them off would end
+  // the workload for the rest of the run rather than test the cluster.
+  const hostChoice = choice([roleHosts, nodeHosts, space.dcsHosts.filter((h) => !nodeHosts.includes(h))]);
   const dbHostChoice = choice([roleHosts, nodeHosts]);
   const processChoice = choice([
     roles ? space.nodeProcesses.map((p) => `@primary/${p}`) : [],
