@@ -76,8 +76,9 @@ describe('state expectations', () => {
     expect(ok({ syncStandbys: { is: 'pg1' } })).toBe(true);
     expect(ok({ syncStandbys: { node: 'pg1', is: ['pg2'], throughout: true, after: '10s' } })).toBe(true);
     expect(ok({ syncStandbys: { node: 'pg1', ssn: 'ANY 2 ("pg2")', within: '1m', after: '0s' } })).toBe(false);
-    expect(ok({ syncStandbys: { node: 'pg2', is: 'none', within: '2s', after: 'crash1' } })).toBe(false);
-    expect(ok({ syncStandbys: { node: 'pg2', is: 'none', within: '20s', after: 'crash1' } })).toBe(true);
+    expect(ok({ syncStandbys: { node: 'pg2', is: 'none', throughout: true, after: '0s', until: '90s' } })).toBe(true); // '' before its first record
+    expect(ok({ syncStandbys: { node: 'pg2', ssn: '"pg1"', within: '2s', after: 'crash1' } })).toBe(false);
+    expect(ok({ syncStandbys: { node: 'pg2', ssn: '"pg1"', within: '60s', after: 'crash1' } })).toBe(true);
   });
 
   it('events: log lines, operations, watchdog', () => {

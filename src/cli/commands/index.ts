@@ -1,5 +1,6 @@
 // The command table, in the order `haywire --help` lists them.
 import { checkCommand } from './check.js';
+import { coverageCommand } from './coverage.js';
 import { demoCommand } from './demo.js';
 import { listCommand } from './list.js';
 import { mergeCommand } from './merge.js';
@@ -13,6 +14,7 @@ export const COMMANDS: readonly CommandModule[] = [
   runCommand,
   validateCommand,
   listCommand,
+  coverageCommand,
   checkCommand,
   sweepCommand,
   mergeCommand,
