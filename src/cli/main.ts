@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The `haywire` command (bin of the package; `npm start` runs it with no arguments).
+import './interactiveTerminal.js';
 import { runCli } from './cli.js';
 import { processIo } from './io.js';
 

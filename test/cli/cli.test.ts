@@ -183,15 +183,6 @@ describe('haywire run', () => {
   });
 });
 
-describe('reserved commands', () => {
-  const reserved = COMMANDS.filter((c) => c.reserved !== undefined).map((c) => c.name);
-  it.runIf(reserved.length > 0).each(reserved)('%s answers that it is not available yet (exit 3)', async (name) => {
-    const r = await cli(name, 'scenarios/examples/etcd-dc-partition.yaml', '--runs', '10');
-    expect(r.code).toBe(3);
-    expect(r.err).toMatch(new RegExp(`^haywire ${name}: not available yet \\(issue \\d\\)`));
-  });
-});
-
 describe('bare haywire (npm start)', () => {
   const libraryRuns = availableBackends().includes('etcd');
   it.runIf(!libraryRuns)('shows the kernel demo while no library scenario can run in this build, and says why', async () => {

@@ -4,6 +4,14 @@
 // alternate screen left, signal handlers removed.
 import { render, cleanup } from 'ink-testing-library';
 import { afterEach, describe, expect, it, beforeAll, vi } from 'vitest';
+
+// ink reads CI / CONTINUOUS_INTEGRATION once, when it loads, and in CI draws no frame until the
+// app exits; these tests are about the frames a user's terminal shows (the binary clears the
+// variables for `haywire replay` on a TTY: src/cli/interactiveTerminal.ts)
+vi.hoisted(() => {
+  delete process.env.CI;
+  delete process.env.CONTINUOUS_INTEGRATION;
+});
 import { ReplayApp } from '../../src/replay/App.js';
 import { scaleOf } from '../../src/replay/lanes.js';
 import { frameLines, smallRun, tick } from './helpers.js';

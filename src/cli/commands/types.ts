@@ -13,7 +13,5 @@ export interface CommandContext {
 export interface CommandModule {
   /** The subcommand's name, for the command table and tests. */
   readonly name: string;
-  /** Set while the command is only reserved: where its work is tracked (e.g. "issue 8"). */
-  readonly reserved?: string;
   register(program: Command, ctx: CommandContext): void;
 }
