@@ -6,7 +6,7 @@ import type { DcsTiming } from '../abstract.js';
 import type { DcsBackendDefinition, DcsClientOptions, DcsDeploySpec, DcsDeployment } from '../backend.js';
 import { clusterPrefix, KEYS } from '../raft/kvcluster.js';
 import { registerDcsOutage } from '../raft/outage.js';
-import { QuorumStoreRecorder } from '../raft/records.js';
+import { QuorumStoreRecorder, recordRaftQuorum } from '../raft/records.js';
 import { Consul } from './client.js';
 import { ConsulAgent, ConsulServer, consulRaftTiming, type ConsulClusterContext, type Consistency } from './server.js';
 
@@ -43,7 +43,7 @@ export class ConsulDeployment implements DcsDeployment {
       recorder,
       timing: consulRaftTiming(this.opts.raftMultiplier ?? 5),
       servers: () => members,
-      roleChanged: () => recorder.quorum(members.map((m) => ({ id: m.name, alive: m.alive, isLeader: m.raft?.isLeader ?? false, term: m.raft?.term ?? 0 }))),
+      roleChanged: () => recordRaftQuorum(recorder, members),
     };
     spec.members.forEach((ms, i) => {
       const host = world.net.host(ms.host);

@@ -6,7 +6,7 @@ import type { DcsBackendDefinition, DcsClientOptions, DcsDeploySpec, DcsDeployme
 import type { RaftTiming } from '../raft/core.js';
 import { clusterPrefix, KEYS } from '../raft/kvcluster.js';
 import { registerDcsOutage } from '../raft/outage.js';
-import { QuorumStoreRecorder } from '../raft/records.js';
+import { QuorumStoreRecorder, recordRaftQuorum } from '../raft/records.js';
 import { Etcd3 } from './client3.js';
 import { Etcd2 } from './client2.js';
 import type { AbstractDCS } from '../abstract.js';
@@ -64,7 +64,7 @@ export class EtcdDeployment implements DcsDeployment {
       timing: etcdRaftTiming(opts),
       members: () => members,
       roleChanged: () =>
-        recorder.quorum(members.map((m) => ({ id: m.name, alive: m.alive, isLeader: m.raft?.isLeader ?? false, term: m.raft?.term ?? 0 }))),
+        recordRaftQuorum(recorder, members),
     };
     spec.members.forEach((ms, i) => {
       const host = world.net.host(ms.host);

@@ -7,7 +7,7 @@ import type { DcsBackendDefinition, DcsClientOptions, DcsDeploySpec, DcsDeployme
 import { etcdRaftTiming, type EtcdOptions } from '../etcd/deploy.js';
 import { EtcdMember, type EtcdClusterContext } from '../etcd/server.js';
 import { registerDcsOutage } from '../raft/outage.js';
-import { QuorumStoreRecorder } from '../raft/records.js';
+import { QuorumStoreRecorder, recordRaftQuorum } from '../raft/records.js';
 import { KubeApiServer, type K8sObject } from './apiserver.js';
 import { Kubernetes } from './client.js';
 
@@ -33,7 +33,7 @@ export class KubernetesDeployment implements DcsDeployment {
       recorder,
       timing: etcdRaftTiming(spec.options as EtcdOptions),
       members: () => etcd,
-      roleChanged: () => recorder.quorum(etcd.map((m) => ({ id: m.name, alive: m.alive, isLeader: m.raft?.isLeader ?? false, term: m.raft?.term ?? 0 }))),
+      roleChanged: () => recordRaftQuorum(recorder, etcd),
       decodeLeader: (value) => {
         const o = JSON.parse(value) as K8sObject;
         return { holder: o.annotations.leader ?? null, ttlS: Number(o.annotations.ttl ?? 30) };

@@ -8,6 +8,7 @@ import type { Rng } from '../../kernel/rng.js';
 import type { Task } from '../../kernel/task.js';
 import { NetError } from '../../net/network.js';
 import { DCSError } from '../abstract.js';
+import { Retry, RetryFailedError } from '../raft/retry.js';
 import { StoreUnavailable } from './errors.js';
 
 export interface RetrySpec {
@@ -17,35 +18,31 @@ export interface RetrySpec {
   requestTimeoutMs: number;
 }
 
-/** `Retry(deadline=retry_timeout, max_delay=1, max_tries=-1)` as `AbstractEtcd` builds it. */
-const INITIAL_DELAY_US = 100_000;
-const MAX_DELAY_US = 1_000_000;
-const MAX_JITTER_STEPS = 80; // randint(0, 80) / 100 s
-
 function isTransient(e: unknown): e is Error {
   return e instanceof NetError || e instanceof StoreUnavailable;
 }
 
 /**
- * Run `attempt(timeoutUs)` under Patroni's retry policy. Throws DCSError once the deadline is
- * exhausted; any error other than a transient one propagates at once.
+ * Run `attempt(timeoutUs)` under `Retry(deadline=retry_timeout, max_delay=1, max_tries=-1)`, as
+ * `AbstractEtcd` builds it (the one port of patroni/utils.py Retry: ../raft/retry.ts). Each attempt
+ * gets the per-request timeout, capped by what is left of the deadline. Throws DCSError once the
+ * deadline is exhausted; any error other than a transient one propagates at once.
  */
 export function* withRetry<T>(proc: Process, rng: Rng, what: string, spec: RetrySpec, attempt: (timeoutUs: number) => Task<T>): Task<T> {
-  const stopWallUs = proc.wallUs() + spec.deadlineMs * 1000;
-  let delayUs = INITIAL_DELAY_US;
-  for (;;) {
-    const remainingUs = stopWallUs - proc.wallUs();
-    const timeoutUs = Math.max(1000, Math.min(spec.requestTimeoutMs * 1000, remainingUs));
-    try {
-      return yield* attempt(timeoutUs);
-    } catch (e) {
-      if (!isTransient(e)) throw e;
-      const sleepUs = delayUs + rng.int(0, MAX_JITTER_STEPS) * 10_000;
-      if (proc.wallUs() + sleepUs >= stopWallUs) {
-        throw new DCSError(`${what}: ${e.message} (gave up after retry_timeout=${spec.deadlineMs / 1000}s)`);
+  const retry = new Retry(proc, rng, { deadlineS: spec.deadlineMs / 1000, maxDelayS: 1, maxTries: -1, retryOn: isTransient });
+  let last = null as Error | null;
+  try {
+    return yield* retry.run(function* () {
+      const remainingUs = retry.stoptimeUs - proc.wallUs();
+      try {
+        return yield* attempt(Math.max(1000, Math.min(spec.requestTimeoutMs * 1000, remainingUs)));
+      } catch (e) {
+        if (isTransient(e)) last = e;
+        throw e;
       }
-      yield* proc.sleep(sleepUs);
-      delayUs = Math.min(delayUs * 2, MAX_DELAY_US);
-    }
+    });
+  } catch (e) {
+    if (!(e instanceof RetryFailedError)) throw e;
+    throw new DCSError(`${what}: ${last?.message ?? e.message} (gave up after retry_timeout=${spec.deadlineMs / 1000}s)`);
   }
 }

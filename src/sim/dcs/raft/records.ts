@@ -58,3 +58,15 @@ export class QuorumStoreRecorder {
     else this.sim.trace.emit('dcs.quorum', { store: this.store, ok: false, leader: null });
   }
 }
+
+/** A store member that runs the raft core (etcd, Consul server, ZooKeeper server). */
+export interface RaftMemberView {
+  readonly name: string;
+  readonly alive: boolean;
+  readonly raft: { readonly isLeader: boolean; readonly term: number } | null;
+}
+
+/** `recorder.quorum` of a raft ensemble: the live member that leads in the highest term. */
+export function recordRaftQuorum(recorder: QuorumStoreRecorder, members: readonly RaftMemberView[]): void {
+  recorder.quorum(members.map((m) => ({ id: m.name, alive: m.alive, isLeader: m.raft?.isLeader ?? false, term: m.raft?.term ?? 0 })));
+}

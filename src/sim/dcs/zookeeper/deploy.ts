@@ -5,7 +5,7 @@ import type { DcsTiming } from '../abstract.js';
 import type { DcsBackendDefinition, DcsClientOptions, DcsDeploySpec, DcsDeployment } from '../backend.js';
 import { clusterPrefix, KEYS } from '../raft/kvcluster.js';
 import { registerDcsOutage } from '../raft/outage.js';
-import { QuorumStoreRecorder } from '../raft/records.js';
+import { QuorumStoreRecorder, recordRaftQuorum } from '../raft/records.js';
 import { ZooKeeper } from './client.js';
 import { ZkServer, zkRaftTiming, type ZkEnsembleContext } from './server.js';
 
@@ -43,7 +43,7 @@ export class ZooKeeperDeployment implements DcsDeployment {
       timing: zkRaftTiming(tickTimeMs, opts.syncLimit ?? 5),
       tickTimeMs,
       servers: () => members,
-      roleChanged: () => recorder.quorum(members.map((m) => ({ id: m.name, alive: m.alive, isLeader: m.raft?.isLeader ?? false, term: m.raft?.term ?? 0 }))),
+      roleChanged: () => recordRaftQuorum(recorder, members),
       watchTarget: (id) => {
         const c = sessions.get(id);
         return c && c.sessionId === id ? { sessionId: id, proc: c.proc, fire: (p: string) => c.fire(p) } : undefined;
