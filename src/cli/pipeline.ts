@@ -51,11 +51,17 @@ const pipeline: Pipeline = {
   run(loaded, req) {
     const s = loaded.scenario;
     const writer = req.traceFile !== undefined ? new TraceFileWriter(req.traceFile, { scenario: s.file, seed: s.seed, haywire: packageVersion() }) : undefined;
-    const sim = simulateScenario(loaded, {
-      ...(req.onProgress ? { onProgress: req.onProgress } : {}),
-      ...(writer ? { listener: writer.push } : {}),
-      ...(req.backends ? { backends: req.backends } : {}),
-    });
+    let sim: ReturnType<typeof simulateScenario>;
+    try {
+      sim = simulateScenario(loaded, {
+        ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+        ...(writer ? { listener: writer.push } : {}),
+        ...(req.backends ? { backends: req.backends } : {}),
+      });
+    } catch (e) {
+      writer?.abandon();
+      throw e;
+    }
     writer?.close(sim.traceHash);
     const result = sim.analysis.result;
     return {

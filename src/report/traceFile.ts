@@ -4,7 +4,7 @@
 //   last:    {"format":"haywire-trace-end","records":N,"traceHash":"…"}        (footer, if closed)
 // The writer buffers and writes synchronously (a run is synchronous code), so memory stays flat.
 // The reader streams too: it yields records without holding the file in memory.
-import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { recordLine, type TraceRecord } from '../sim/kernel/trace.js';
 
 export const TRACE_FORMAT = 'haywire-trace';
@@ -75,6 +75,16 @@ export class TraceFileWriter {
     this.flush();
     closeSync(this.fd);
     this.fd = null;
+  }
+
+  /** The run did not finish (it could not run, or failed): close and remove the file, so that a
+   * trace file on disk is always a whole run with its footer. */
+  abandon(): void {
+    if (this.fd === null) return;
+    closeSync(this.fd);
+    this.fd = null;
+    this.buf = [];
+    rmSync(this.path, { force: true });
   }
 }
 
