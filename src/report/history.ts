@@ -191,7 +191,12 @@ export interface RunMeta {
   scenario: string;
   seed: string;
   dcsBackend: string;
+  /** The members of the run's (first) store; `dcsMembersOf` gives the store of a given node. */
   dcsMembers: { name: string; host: string }[];
+  /** Every store of the run, when the run named them (several clusters, each with its own). */
+  dcsStores: { name: string; backend: string; members: { name: string; host: string }[] }[];
+  /** The store each PostgreSQL node's Patroni talks to, when the run said. */
+  nodeStore: Record<string, string>;
   clients: { name: string; host: string | null }[];
   hosts: { name: string; domains: string[] }[];
   patroni: Record<string, unknown>;
@@ -336,6 +341,8 @@ export class HistoryBuilder {
     seed: '',
     dcsBackend: '',
     dcsMembers: [],
+    dcsStores: [],
+    nodeStore: {},
     clients: [],
     hosts: [],
     patroni: {},
@@ -409,6 +416,8 @@ export class HistoryBuilder {
           seed: rec.seed,
           dcsBackend: rec.dcs.backend,
           dcsMembers: rec.dcs.members.map((name, i) => ({ name, host: rec.dcs.memberHosts?.[i] ?? name })),
+          dcsStores: (rec.stores ?? []).map((st) => ({ name: st.name, backend: st.backend, members: st.members.map((name, i) => ({ name, host: st.memberHosts[i] ?? name })) })),
+          nodeStore: Object.fromEntries(Object.entries(rec.nodes ?? {}).flatMap(([n, v]) => (v.store !== undefined ? [[n, v.store]] : []))),
           clients: rec.clients.map((name, i) => ({ name, host: rec.clientHosts?.[i] ?? null })),
           hosts: rec.hosts.map((h) => ({ name: h.name, domains: [...h.domains] })),
           patroni: rec.patroni,
@@ -834,4 +843,14 @@ export function buildHistory(records: Iterable<TraceRecord>, endUs?: number): Hi
   const b = new HistoryBuilder();
   for (const r of records) b.push(r);
   return b.finish(endUs);
+}
+
+/**
+ * The DCS members node `node`'s Patroni talks to: its cluster's store when the run named one
+ * (a standby cluster in another datacenter has its own), else the run's store.
+ */
+export function dcsMembersOf(meta: RunMeta, node: string): readonly { name: string; host: string }[] {
+  const store = meta.nodeStore[node];
+  if (store === undefined) return meta.dcsMembers;
+  return meta.dcsStores.find((s) => s.name === store)?.members ?? meta.dcsMembers;
 }

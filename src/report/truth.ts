@@ -2,7 +2,7 @@
 // records, host power), which processes were alive, and the instants where any of it changed.
 // What the simulator knows and Patroni does not — the yardstick for the misjudgment detectors.
 import type { ProcState } from '../sim/host/process.js';
-import type { History } from './history.js';
+import { dcsMembersOf, type History } from './history.js';
 import { mergeIntervals, coversAt, spanAt, type Interval, type Span } from './intervals.js';
 
 export class GroundTruth {
@@ -44,6 +44,7 @@ export class GroundTruth {
     const hs = new Set<string>(h.meta.hosts.map((x) => x.name));
     for (const n of h.pgNodes) hs.add(n);
     for (const m of h.meta.dcsMembers) hs.add(m.host);
+    for (const st of h.meta.dcsStores) for (const m of st.members) hs.add(m.host);
     for (const c of h.meta.clients) if (c.host) hs.add(c.host);
     this.hosts = [...hs];
   }
@@ -114,9 +115,9 @@ export class GroundTruth {
     return st === undefined || st === 'running';
   }
 
-  /** DCS members alive and two-way reachable from `host` at t, against the total. */
+  /** Members of `host`'s DCS (its cluster's store) alive and two-way reachable from it at t, against the total. */
   dcsReach(host: string, t: number): { reachable: string[]; total: number; majority: boolean } {
-    const members = this.h.meta.dcsMembers;
+    const members = dcsMembersOf(this.h.meta, host);
     const reachable = members.filter((m) => this.memberAlive(m, t) && this.twoWay(host, m.host, t)).map((m) => m.name);
     return { reachable, total: members.length, majority: members.length > 0 && reachable.length * 2 > members.length };
   }

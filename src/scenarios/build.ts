@@ -276,8 +276,8 @@ function emitRunStart(world: World, s: Scenario, plan: ClientPlan): void {
   const store = s.stores.find((x) => x.name === first.store);
   const effective = cloneConfig(first.dynamic) as DynamicConfig;
   validateAndAdjustTimeouts(effective);
-  const nodes: Record<string, { tags?: Record<string, unknown>; watchdog?: 'off' | 'automatic' | 'required' }> = {};
-  for (const c of s.clusters) for (const n of c.nodes) nodes[n.name] = { tags: { ...n.tags }, watchdog: n.watchdog.mode };
+  const nodes: Record<string, { tags?: Record<string, unknown>; watchdog?: 'off' | 'automatic' | 'required'; store?: string }> = {};
+  for (const c of s.clusters) for (const n of c.nodes) nodes[n.name] = { tags: { ...n.tags }, watchdog: n.watchdog.mode, store: c.store };
   world.sim.trace.emit('run.start', {
     scenario: s.file,
     seed: s.seed,
@@ -292,6 +292,7 @@ function emitRunStart(world: World, s: Scenario, plan: ClientPlan): void {
     hosts: s.hosts.map((h) => ({ name: h.name, domains: [...h.domains] })),
     patroni: { ...timingOf(effective), ...effective },
     nodes,
+    stores: s.stores.map((st) => ({ name: st.name, backend: st.backend, members: st.members.map((m) => m.name), memberHosts: st.members.map((m) => m.host) })),
   });
 }
 

@@ -8,7 +8,7 @@
 // DCS-only cut (some members unreachable), clock steps, a stalled disk, and Patroni's own log lines.
 import { draft, fmtAt, fmtDuration, listText, type IncidentDraft } from '../incident.js';
 import { coversAt, piecewise, type Interval } from '../intervals.js';
-import type { FaultSpan } from '../history.js';
+import { dcsMembersOf, type FaultSpan } from '../history.js';
 import type { DetectorContext } from './context.js';
 import {
   agentOutages,
@@ -107,7 +107,7 @@ function judge(ctx: DetectorContext, p: Promotion, x: string): IncidentDraft | n
     clauses.push(`the DCS leader changed ${leaderChanges.length === 1 ? `at ${fmtAt((leaderChanges[0] as { tUs: number }).tUs)}` : `${leaderChanges.length} times`}`);
     causes.push('dcs-leader-change');
   }
-  const dcsHosts = h.meta.dcsMembers.map((m) => m.host);
+  const dcsHosts = dcsMembersOf(h.meta, x).map((m) => m.host);
   const touches = (f: FaultSpan, hosts: readonly string[]): boolean => hosts.some((hh) => faultNames(f, hh));
   for (const f of faultsIn(ctx, win0, p.atUs, (f) => f.kind === 'degrade' || f.kind === 'flap')) {
     if (touches(f, [x, ...dcsHosts]) || !/\[/.test(f.what)) {
@@ -118,7 +118,7 @@ function judge(ctx: DetectorContext, p: Promotion, x: string): IncidentDraft | n
   // DCS-only cuts: some members unreachable from x (a majority still was), or members cut from each other
   const partial = new Set<string>();
   for (const t of [win0, ...ctx.truth.changePoints().filter((t) => t > win0 && t < p.atUs)]) {
-    for (const m of h.meta.dcsMembers) if (!ctx.truth.twoWay(x, m.host, t) && ctx.truth.hostUp(m.host, t)) partial.add(m.name);
+    for (const m of dcsMembersOf(h.meta, x)) if (!ctx.truth.twoWay(x, m.host, t) && ctx.truth.hostUp(m.host, t)) partial.add(m.name);
   }
   const memberCuts = faultsIn(ctx, win0, p.atUs, (f) => touches(f, dcsHosts) && f.kind !== 'degrade' && f.kind !== 'pause' && f.kind !== 'crash');
   if (partial.size > 0) {

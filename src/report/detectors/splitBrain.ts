@@ -10,6 +10,7 @@
 // own belief that it still held the lock, an operator promoting a standby cluster, clock steps.
 import { fmtAt, fmtDuration, listText, draft, type IncidentDraft } from '../incident.js';
 import type { Interval } from '../intervals.js';
+import { dcsMembersOf } from '../history.js';
 import type { DetectorContext } from './context.js';
 import {
   agentOutages,
@@ -249,7 +250,7 @@ export function explainOverlap(ctx: DetectorContext, old: string, newer: string,
   }
   for (const c of lines) evidence.push(`${old} Patroni at ${fmtAt(c.fromUs)}: "${c.v.message}"${c.count > 1 ? ` (×${c.count})` : ''}`);
   // 5. clocks
-  const dcsHosts = h.meta.dcsMembers.map((m) => m.host);
+  const dcsHosts = [...new Set([...dcsMembersOf(h.meta, old), ...dcsMembersOf(h.meta, newer)].map((m) => m.host))];
   for (const c of clockEventsIn(ctx, [old, newer, ...dcsHosts], winStart, ep.toUs)) {
     clauses.push(`${c.host}'s clock changed at ${fmtAt(c.tUs)} (${c.reason})`);
     causes.push('clock');

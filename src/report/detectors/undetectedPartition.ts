@@ -12,23 +12,32 @@ import { draft, fmtAt, fmtDuration, plural, type IncidentDraft } from '../incide
 import type { DetectorContext } from './context.js';
 import { cyclesIn, pgAt } from './evidence.js';
 
+/**
+ * The primary `except` answers to at t: a writable node of its own cluster (the nodes that share its
+ * store) when there is one, else any writable node (a standby cluster's source).
+ */
 function primaryAt(ctx: DetectorContext, t: number, except: string): string | null {
+  const store = ctx.h.meta.nodeStore[except];
+  let other: string | null = null;
   for (const n of ctx.h.pgNodes) {
     if (n === except) continue;
-    if ((ctx.h.writable[n] ?? []).some((iv) => iv.fromUs <= t && t < iv.toUs)) return n;
+    if (!(ctx.h.writable[n] ?? []).some((iv) => iv.fromUs <= t && t < iv.toUs)) continue;
+    if (store === undefined || ctx.h.meta.nodeStore[n] === store) return n;
+    other ??= n;
   }
-  return null;
+  return other;
 }
 
 /**
- * Where a replica should be getting WAL from: its recorded upstream when that is a running standby
- * (cascading replication), else the current primary.
+ * Where a replica should be getting WAL from: its recorded upstream (primary_conninfo) when that
+ * server is running — a standby (cascading replication), a primary, or a standby cluster's source —
+ * else the primary it answers to.
  */
 function upstreamAt(ctx: DetectorContext, r: string, t: number): string | null {
   const rep = spanAt(ctx.h.replication[r] ?? [], t)?.v;
   if (rep?.upstream && rep.upstream !== r && ctx.h.pgNodes.includes(rep.upstream)) {
     const st = pgAt(ctx, rep.upstream, t);
-    if (st && st.state === 'running' && st.inRecovery) return rep.upstream;
+    if (st && st.state === 'running') return rep.upstream;
   }
   return primaryAt(ctx, t, r);
 }
@@ -70,7 +79,9 @@ export function detectUndetectedPartitions(ctx: DetectorContext): IncidentDraft[
       const up = upstreamAt(ctx, r, iv.fromUs) ?? '?';
       const primary = primaryAt(ctx, iv.fromUs, r);
       const sync = primary !== null && isSyncStandby(ctx, primary, r, iv.fromUs);
-      const role = sync ? 'synchronous standby' : up === primary ? 'replica' : `cascading replica (upstream ${up})`;
+      const storeOf = (n: string): string | undefined => h.meta.nodeStore[n];
+      const fromSource = storeOf(r) !== undefined && storeOf(up) !== undefined && storeOf(r) !== storeOf(up);
+      const role = sync ? 'synchronous standby' : fromSource ? 'standby leader, replicating from the source cluster' : up === primary ? 'replica' : `cascading replica (upstream ${up})`;
       const evidence: string[] = [
         `${r} could not exchange packets with ${up} from ${fmtAt(iv.fromUs)} to ${fmtAt(iv.toUs)}`,
         `${r}'s Patroni kept running and reaching a DCS majority, so its member key stayed in the cluster view`,

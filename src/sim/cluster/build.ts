@@ -5,6 +5,7 @@ import type { World } from '../world.js';
 import type { Host } from '../host/host.js';
 import { backendFor } from '../dcs/registry.js';
 import type { DcsBackendDefinition, DcsDeployment } from '../dcs/backend.js';
+import type { DcsBackendKind } from '../history/records.js';
 import { deployPg, pgServers } from '../pg/deploy.js';
 import type { PgServerImpl } from '../pg/server.js';
 import { PatroniAgent, type PatroniLocalConfig } from '../patroni/patroni.js';
@@ -157,10 +158,18 @@ export function buildCluster(world: World, spec: ClusterSpec, opts: BuildOptions
     const effective = cloneConfig(bootstrapDcs);
     validateAndAdjustTimeouts(effective);
     const hosts = world.net.hosts.map((h) => ({ name: h.name, domains: [...h.domains] }));
-    const nodeInfo: Record<string, { tags?: Record<string, unknown>; watchdog?: 'off' | 'automatic' | 'required' }> = {};
-    for (const n of spec.nodes) {
-      const mode = n.watchdog?.mode ?? spec.watchdog?.mode ?? 'automatic';
-      nodeInfo[n.name] = { tags: { ...(n.tags ?? {}) }, watchdog: mode };
+    const nodeInfo: Record<string, { tags?: Record<string, unknown>; watchdog?: 'off' | 'automatic' | 'required'; store?: string }> = {};
+    const stores: { name: string; backend: DcsBackendKind; members: string[]; memberHosts: string[] }[] = [];
+    // this cluster and its standby clusters, each with its own store (or one it shares)
+    for (const c of [spec, ...(spec.standbyClusters ?? [])]) {
+      const store = c.dcs.shared ?? c.dcs.store ?? c.dcs.backend;
+      if (!stores.some((x) => x.name === store)) {
+        stores.push({ name: store, backend: c.dcs.backend, members: c.dcs.members.map((m) => m.name), memberHosts: c.dcs.members.map((m) => m.host ?? m.name) });
+      }
+      for (const n of c.nodes) {
+        const mode = n.watchdog?.mode ?? c.watchdog?.mode ?? 'automatic';
+        nodeInfo[n.name] = { tags: { ...(n.tags ?? {}) }, watchdog: mode, store };
+      }
     }
     world.sim.trace.emit('run.start', {
       scenario: spec.scenario ?? scope,
@@ -171,6 +180,7 @@ export function buildCluster(world: World, spec: ClusterSpec, opts: BuildOptions
       hosts,
       patroni: { ttl: 30, loop_wait: 10, retry_timeout: 10, ...effective },
       nodes: nodeInfo,
+      stores,
     });
   }
 

@@ -58,7 +58,13 @@ declare module '../kernel/trace.js' {
        * Per-node local Patroni settings the detectors need (optional): `tags` (nofailover,
        * failover_priority, nosync...) and the effective watchdog mode. Absent: Patroni's defaults.
        */
-      nodes?: Record<string, { tags?: Record<string, unknown>; watchdog?: 'off' | 'automatic' | 'required' }>;
+      nodes?: Record<string, { tags?: Record<string, unknown>; watchdog?: 'off' | 'automatic' | 'required'; store?: string }>;
+      /**
+       * Every DCS store of the run (optional): a run with several clusters (a standby cluster in
+       * another datacenter) has one store per cluster, and `nodes[n].store` names the one node n's
+       * Patroni talks to. Absent: `dcs` is every node's store.
+       */
+      stores?: { name: string; backend: DcsBackendKind; members: string[]; memberHosts: string[] }[];
     };
     /** Phase boundaries: chaos, heal, convergence. */
     'run.phase': { phase: string };
