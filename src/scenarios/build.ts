@@ -447,9 +447,10 @@ function actionsOf(f: FaultDecl, s: Scenario, world: World, clusters: ReadonlyMa
       }
       return { actions: servers.map((p) => ({ kind: mode, process: `${p.host.name}/${p.name}` })), missing: servers.length === 0 ? `store "${storeName}" has no servers` : null };
     }
-    case 'replay-pause': {
+    case 'replay-pause':
+    case 'pg-start-fails': {
       const n = nodeName(a.node);
-      return { actions: n.name === null ? [] : [{ kind: 'replay-pause', node: n.name }], missing: n.missing };
+      return { actions: n.name === null ? [] : [{ kind: a.kind, node: n.name }], missing: n.missing };
     }
     case 'switchover': {
       const leader = a.leader !== undefined ? nodeName(a.leader) : { name: null, missing: null };

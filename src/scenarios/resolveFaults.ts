@@ -207,6 +207,7 @@ function checkAction(a: FaultActionInput, path: Path, ctx: FaultContext, ids: Ma
       return undefined;
     }
     case 'replay-pause':
+    case 'pg-start-fails':
       checkNode(a.node, [...path, 'node'], ctx);
       return isRole(a.node) ? roleCluster(a.node, ctx) : names.nodes.get(a.node);
     case 'switchover': {

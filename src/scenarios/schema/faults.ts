@@ -98,6 +98,8 @@ const DcsOutage = z.strictObject({
 });
 /** pg_wal_replay_pause() on a replica; healed by pg_wal_replay_resume(). */
 const ReplayPause = z.strictObject({ kind: z.literal('replay-pause'), node: nodeRef() });
+/** PostgreSQL fails to start on a node (a bad postgresql.conf) until the heal; a running server is untouched. */
+const PgStartFails = z.strictObject({ kind: z.literal('pg-start-fails'), node: nodeRef() });
 
 // ---- operator actions (patronictl) --------------------------------------------------------------
 
@@ -163,6 +165,7 @@ const ACTIONS = [
   Heal,
   DcsOutage,
   ReplayPause,
+  PgStartFails,
   Switchover,
   Failover,
   PauseCluster,

@@ -8,6 +8,12 @@ declare module '../faults/nemesis.js' {
   interface FaultActionMap {
     /** pg_wal_replay_pause() on a standby (as an operator would run it); healed by pg_wal_replay_resume(). */
     'replay-pause': { node: string };
+    /**
+     * PostgreSQL cannot start on a node (a bad setting in postgresql.conf, a missing file, a full
+     * disk at startup): every start exits at once with FATAL and `pg_ctl start -w` fails, until
+     * healed. A running server is not touched; the next start fails.
+     */
+    'pg-start-fails': { node: string };
   }
 }
 
@@ -28,5 +34,16 @@ export function registerPgFaults(world: World): void {
       return () => set(false);
     },
     describe: (a) => `pause WAL replay on ${a.node}`,
+  });
+  world.nemesis.register('pg-start-fails', {
+    apply: (a: FaultActionOf<'pg-start-fails'>) => {
+      const s = pgServers(world.sim).get(a.node);
+      if (s === undefined) throw new Error(`pg-start-fails: no PostgreSQL node named "${a.node}"`);
+      s.startFailure = 'FATAL: configuration file "postgresql.conf" contains errors';
+      return () => {
+        s.startFailure = null;
+      };
+    },
+    describe: (a) => `PostgreSQL on ${a.node} fails to start`,
   });
 }

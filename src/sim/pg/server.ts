@@ -73,6 +73,8 @@ export class PgServerImpl implements PgServer, PostmasterHost {
   /** postgresql.conf: what the next start or reload uses. */
   configured: PgSettings;
   configuredUpstream: PgUpstream | null = null;
+  /** Set by the `pg-start-fails` fault: why every start fails now (null: starts normally). */
+  startFailure: string | null = null;
   private ground: PgServerState = 'uninitialized';
   /** What the last removal of the data directory threw away (reported by the next pg.clone). */
   lastDiscarded: { branch: number; upToLsn: number } | null = null;
@@ -153,6 +155,16 @@ export class PgServerImpl implements PgServer, PostmasterHost {
     if (opts.settings) this.configured = { ...this.configured, ...opts.settings };
     this.configuredUpstream = opts.upstream;
     pm.plan = { standby: opts.standby, upstream: opts.upstream, settings: { ...this.configured } };
+    if (this.startFailure !== null) {
+      // the configuration (postgresql.conf, standby.signal, primary_conninfo) is written; the
+      // postmaster reads it and exits with FATAL before it forks anything, and pg_ctl -w sees it
+      // gone at its next poll: "could not start server". Whoever starts it next gets this plan.
+      this.dd.standbySignal = opts.standby;
+      this.stateChanged('starting', 'pg_ctl start');
+      yield* this.sleep(PG_CTL_POLL_US);
+      this.stateChanged(this.dd.cleanlyShutDown ? 'stopped' : 'crashed', `could not start server: ${this.startFailure}`);
+      return false;
+    }
     pm.start('pg_ctl start');
     const inc = pm.incarnation;
     const timeoutUs = (opts.timeoutMs ?? 60_000) * 1000;
