@@ -80,6 +80,11 @@ class BuildErrors {
     this.unsupported.push(this.at(path, message));
   }
 
+  /** What the loader already found valid but not modelled. */
+  notModelled(ds: readonly Diagnostic[]): void {
+    this.unsupported.push(...ds);
+  }
+
   throwIfAny(): void {
     if (this.list.length > 0) throw new ScenarioInputError([...this.list, ...this.unsupported]);
     if (this.unsupported.length > 0) throw new ScenarioCannotRunError(this.unsupported);
@@ -147,6 +152,7 @@ export function clusterSpecOf(s: Scenario, c: ClusterDecl, sharedStores: Set<str
 /** Build the world of a scenario. Throws `ScenarioInputError` for problems only the build can see. */
 export function buildScenario(s: Scenario, opts: BuildScenarioOptions = {}): BuiltScenario {
   const errors = new BuildErrors(s, opts.source);
+  errors.notModelled(s.unsupported);
   const world = new World({ seed: s.seed, trace: opts.trace ?? {}, network: latencyOptions(s) });
   for (const l of opts.listeners ?? []) world.sim.trace.subscribe(l);
 

@@ -45,6 +45,14 @@ export class Reporter {
     this.diagnostics.push(diagnostic(this.src.file, this.src.locate(p, what), p, message, 'warning'));
   }
 
+  /** Valid for Patroni, but not modelled by haywire: the build refuses it (exit 3, not 2). */
+  cannot(path: Path, message: string, what: 'key' | 'value' = 'value'): void {
+    const p = this.src.normalize(path);
+    this.unsupported.push(diagnostic(this.src.file, this.src.locate(p, what), p, message));
+  }
+
+  readonly unsupported: Diagnostic[] = [];
+
   get failed(): boolean {
     return this.diagnostics.some((d) => d.severity === 'error');
   }
@@ -285,7 +293,7 @@ export function resolveScenario(input: ScenarioInput, src: SourceDoc): { scenari
     if (sc?.host !== undefined) {
       const p: Path = [...base, 'standby_cluster', 'host'];
       if (names.clusters.has(sc.host)) {
-        r.error(p, `name a host of cluster "${sc.host}" (for instance ${names.clusters.get(sc.host)?.nodes[0]?.name ?? 'its first node'}); following a cluster's leader through a VIP is not modelled yet`);
+        r.cannot(p, `name a host of cluster "${sc.host}" (for instance ${names.clusters.get(sc.host)?.nodes[0]?.name ?? 'its first node'}); following a cluster's leader through a VIP is not modelled yet`);
       } else if (!names.hosts.has(sc.host)) {
         r.error(p, `unknown host "${sc.host}"${didYouMean(sc.host, [...names.hosts.keys()])}`);
       } else if (c.nodes.some((n) => n.name === sc.host)) {
@@ -374,6 +382,7 @@ export function resolveScenario(input: ScenarioInput, src: SourceDoc): { scenari
     faults,
     phases,
     expect,
+    unsupported: r.unsupported,
   };
   return { scenario, diagnostics: r.diagnostics };
 }

@@ -90,7 +90,7 @@ export function checkPatroni(p: PatroniInput, base: Path, r: Reporter): Record<s
     r.error([...base, 'standby_cluster'], 'a standby cluster needs "host" (a node of the source cluster); Patroni requires host, port or restore_command');
   }
   if (sc !== undefined && sc.host === undefined && (p.standby_cluster as Record<string, unknown> | undefined)?.restore_command !== undefined) {
-    r.error([...base, 'standby_cluster'], 'haywire models streaming from "host" only; archive recovery (restore_command) is not modelled');
+    r.cannot([...base, 'standby_cluster'], 'haywire models streaming from "host" only; a standby cluster fed by archive recovery (restore_command) is not modelled');
   }
   const sync = dynamic.synchronous_mode;
   if (dynamic.synchronous_mode_strict === true && (sync === undefined || sync === false)) {

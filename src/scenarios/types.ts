@@ -4,7 +4,7 @@
 import type { Micros } from '../sim/kernel/time.js';
 import type { DcsBackendKind } from '../sim/history/records.js';
 import type { Distance } from '../sim/net/domains.js';
-import type { Path } from './errors.js';
+import type { Diagnostic, Path } from './errors.js';
 import type { FaultActionInput } from './schema/faults.js';
 
 export interface HostDecl {
@@ -170,6 +170,8 @@ export interface Scenario {
   name: string;
   description: string;
   covers: string[];
+  /** What this scenario asks for that haywire does not model (the build refuses it: exit 3). */
+  unsupported: Diagnostic[];
   seed: string;
   hosts: HostDecl[];
   latency: LatencyDecl;
