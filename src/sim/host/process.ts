@@ -8,7 +8,7 @@
 // Models never schedule on the kernel directly: they use `after`, `sleep`, `spawn` and the network,
 // which all route through `post`, so pause and crash apply to everything they do.
 import type { Sim, Timer } from '../kernel/sim.js';
-import { Fiber, suspend, type FiberOwner, type FiberResult, type Task } from '../kernel/task.js';
+import { Fiber, suspend, type FiberOwner, type FiberResult, type Resume, type Suspend, type Task } from '../kernel/task.js';
 import type { Micros } from '../kernel/time.js';
 import type { Host } from './host.js';
 import type { Network } from '../net/network.js';
@@ -182,6 +182,11 @@ export abstract class Process implements FiberOwner {
 
   // ---- running code in the process ---------------------------------------------------------
 
+  /** FiberOwner: would `post(fn, incarnation)` run `fn` right now? */
+  runsNow(incarnation: number): boolean {
+    return incarnation === this._incarnation && this._state === 'running';
+  }
+
   /** FiberOwner: run `fn` now if running, later if paused, never if `incarnation` has ended. */
   post(fn: () => void, incarnation: number): void {
     if (incarnation !== this._incarnation) return;
@@ -207,8 +212,7 @@ export abstract class Process implements FiberOwner {
 
   /** Run `fn` after `localUs` of this host's monotonic time, in this life of the process. */
   after(localUs: Micros, fn: () => void): Timer {
-    const inc = this._incarnation;
-    return this.sim.schedule(this.host.clock.trueDelayFor(localUs), () => this.post(fn, inc));
+    return this.sim.scheduleIn(this.host.clock.trueDelayFor(localUs), this, this._incarnation, fn);
   }
 
   /** Wrap a callback so it runs in this life of the process (paused: later; dead: never). */
@@ -219,13 +223,7 @@ export abstract class Process implements FiberOwner {
 
   /** Sleep `localUs` of monotonic time. */
   *sleep(localUs: Micros): Task<void> {
-    let timer: Timer | null = null;
-    yield* suspend<void>({
-      start: (resume) => {
-        timer = this.sim.schedule(this.host.clock.trueDelayFor(localUs), () => resume.ok());
-      },
-      abort: () => timer?.cancel(),
-    });
+    yield new SleepWait(this.sim, this.host.clock.trueDelayFor(localUs));
   }
 
   /**
@@ -250,6 +248,24 @@ export abstract class Process implements FiberOwner {
     const out: T[] = [];
     for (const f of fibers) out.push(yield* f.join());
     return out;
+  }
+}
+
+/** The suspension of `Process.sleep`: a timer of `trueDelayUs` (an object, not closures). */
+class SleepWait implements Suspend {
+  private timer: Timer | null = null;
+
+  constructor(
+    private readonly sim: Sim,
+    private readonly trueDelayUs: Micros,
+  ) {}
+
+  start(resume: Resume): void {
+    this.timer = this.sim.schedule(this.trueDelayUs, () => resume.ok());
+  }
+
+  abort(): void {
+    this.timer?.cancel();
   }
 }
 

@@ -6,6 +6,11 @@ import { RngRegistry, type Rng } from './rng.js';
 import { Trace, type TraceOptions } from './trace.js';
 import type { Micros } from './time.js';
 
+/** Where a timer's callback runs when it is bound to one life of a process (see `Sim.scheduleIn`). */
+export interface TimerOwner {
+  post(fn: () => void, incarnation: number): void;
+}
+
 /** A scheduled callback. `cancel()` is O(1); the entry is skipped when it reaches the top. */
 export class Timer {
   cancelled = false;
@@ -13,6 +18,9 @@ export class Timer {
     public timeUs: Micros,
     public seq: number,
     public fn: (() => void) | null,
+    /** If set, the callback is handed to `owner.post(fn, inc)` instead of being called directly. */
+    public owner: TimerOwner | null = null,
+    public inc = 0,
   ) {}
 
   cancel(): void {
@@ -77,6 +85,17 @@ export class Sim {
     return t;
   }
 
+  /**
+   * Like `schedule`, but when the time comes the callback is posted to `owner` for its life
+   * `incarnation` (what `() => owner.post(fn, incarnation)` would do, without a closure per timer).
+   */
+  scheduleIn(delayUs: Micros, owner: TimerOwner, incarnation: number, fn: () => void): Timer {
+    const d = delayUs > 0 ? Math.round(delayUs) : 0;
+    const t = new Timer(this._nowUs + d, this.seq++, fn, owner, incarnation);
+    this.queue.push(t);
+    return t;
+  }
+
   /** Run `fn` at absolute true time `timeUs` (or now, if that is in the past). */
   at(timeUs: Micros, fn: () => void): Timer {
     return this.schedule(timeUs - this._nowUs, fn);
@@ -105,7 +124,9 @@ export class Sim {
       top.fn = null;
       this._nowUs = top.timeUs;
       n++;
-      fn();
+      const owner = top.owner;
+      if (owner === null) fn();
+      else owner.post(fn, top.inc);
       if (this.stopRequested) break;
     }
     if (!this.stopRequested && Number.isFinite(untilUs) && untilUs > this._nowUs) this._nowUs = untilUs;
@@ -124,7 +145,9 @@ export class Sim {
       top.fn = null;
       this._nowUs = top.timeUs;
       this._eventsRun++;
-      fn();
+      const owner = top.owner;
+      if (owner === null) fn();
+      else owner.post(fn, top.inc);
       return true;
     }
   }

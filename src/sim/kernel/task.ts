@@ -42,6 +42,8 @@ export interface FiberOwner {
   readonly incarnation: number;
   /** Run `fn` in the owner's context: now if running, on resume if paused, never if that life ended. */
   post(fn: () => void, incarnation: number): void;
+  /** Whether `post(fn, incarnation)` would run `fn` at once (lets a fiber resume without a closure). */
+  runsNow(incarnation: number): boolean;
   /** A fiber ended with an exception nobody caught. */
   fiberFailed(fiber: Fiber<unknown>, err: unknown): void;
 }
@@ -110,14 +112,11 @@ export class Fiber<T> {
     throw r.error;
   }
 
-  private makeResume(): Resume {
-    let used = false;
-    const deliver = (isError: boolean, value: unknown): void => {
-      if (used) return;
-      used = true;
-      this.owner.post(() => this.advance(isError, value), this.incarnation);
-    };
-    return { ok: (v) => deliver(false, v), fail: (e) => deliver(true, e) };
+  /** Continue after a suspension, in the owner's context (what `owner.post` would do). */
+  resumeWith(isError: boolean, value: unknown): void {
+    const o = this.owner;
+    if (o.runsNow(this.incarnation)) this.advance(isError, value);
+    else o.post(() => this.advance(isError, value), this.incarnation);
   }
 
   private advance(isError: boolean, value: unknown): void {
@@ -147,7 +146,7 @@ export class Fiber<T> {
         const s = r.value;
         this.current = s;
         this.state = 'suspended';
-        s.start(this.makeResume());
+        s.start(new FiberResume(this as Fiber<unknown>));
         const p = this.pendingResume;
         if (p === null || (this.state as FiberState) !== 'suspended') return;
         this.pendingResume = null;
@@ -174,6 +173,25 @@ export class Fiber<T> {
     const ws = this.waiters;
     this.waiters = [];
     for (const w of ws) w(r);
+  }
+}
+
+/** The `Resume` handed to one suspension of a fiber: the first `ok` / `fail` wins, later ones are ignored. */
+class FiberResume implements Resume {
+  private used = false;
+
+  constructor(private readonly fiber: Fiber<unknown>) {}
+
+  ok(value?: unknown): void {
+    if (this.used) return;
+    this.used = true;
+    this.fiber.resumeWith(false, value);
+  }
+
+  fail(err: unknown): void {
+    if (this.used) return;
+    this.used = true;
+    this.fiber.resumeWith(true, err);
   }
 }
 
