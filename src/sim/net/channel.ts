@@ -4,20 +4,37 @@
 // `MAX_RETRIES` failed attempts the connection is broken (ETIMEDOUT). Later segments wait behind
 // the head, preserving order.
 import type { Sim, Timer } from '../kernel/sim.js';
+import type { Host } from '../host/host.js';
 
 export const RTO_MIN_US = 200_000;
 export const RTO_MAX_US = 120_000_000;
 /** Linux tcp_retries2 = 15 (about 15 minutes of retrying). */
 export const MAX_RETRIES = 15;
 
-interface Segment {
-  atUs: number;
-  attempts: number;
-  deliver: () => void;
+/** What a channel asks of the network: the path's state at each attempt and its base round trip. */
+export interface ChannelPath {
+  readonly sim: Sim;
+  /** Asked at each delivery attempt: can a segment from a to b get through now? */
+  pathCheck(a: Host, b: Host): 'ok' | 'cut' | 'host-down' | 'lost';
+  baseRttUs(a: Host, b: Host): number;
 }
 
-/** Asked at each delivery attempt: can the segment get through now? */
-export type PathCheck = () => 'ok' | 'cut' | 'host-down' | 'lost';
+/** Runs at the receiver's host when a segment arrives, with the segment's `arg`. */
+export type Deliver = (arg: unknown) => void;
+
+/** One queued segment: everything its delivery needs, in one object (no closure per message). */
+class Segment {
+  attempts = 0;
+  constructor(
+    public atUs: number,
+    /** Message id and send time, for the `net.msg` record. */
+    readonly id: number,
+    readonly sentUs: number,
+    readonly what: string,
+    readonly deliver: Deliver,
+    readonly arg: unknown,
+  ) {}
+}
 
 export class Channel {
   private q: Segment[] = [];
@@ -28,21 +45,22 @@ export class Channel {
   broken = false;
 
   constructor(
-    private readonly sim: Sim,
-    private readonly check: PathCheck,
-    private readonly rttUs: () => number,
+    private readonly net: ChannelPath,
+    /** Sender and receiver hosts. */
+    readonly a: Host,
+    readonly b: Host,
+    /** The connection's label (for retry records). */
+    private readonly what: string,
     /** Called once if retries are exhausted. */
     private readonly onBroken: () => void,
-    /** Called for every failed attempt (for the trace). */
-    private readonly onRetry: (why: 'cut' | 'host-down' | 'lost', attempt: number) => void,
   ) {}
 
-  /** Queue a segment that would arrive at `atUs` on a healthy path. */
-  push(atUs: number, deliver: () => void): void {
+  /** Queue a segment that would arrive at `atUs` on a healthy path; `deliver(arg)` runs when it arrives. */
+  push(atUs: number, id: number, sentUs: number, what: string, deliver: Deliver, arg: unknown): void {
     if (this.broken) return;
     const t = Math.max(atUs, this.lastAtUs);
     this.lastAtUs = t;
-    this.q.push({ atUs: t, attempts: 0, deliver });
+    this.q.push(new Segment(t, id, sentUs, what, deliver, arg));
     if (this.timer === null) this.arm();
   }
 
@@ -69,24 +87,26 @@ export class Channel {
       }
       return;
     }
-    this.timer = this.sim.at(seg.atUs, this.fireBound);
+    this.timer = this.net.sim.at(seg.atUs, this.fireBound);
   }
 
   private fire(): void {
     this.timer = null;
     const seg = this.q[this.head];
     if (seg === undefined || this.broken) return;
-    const status = this.check();
+    const sim = this.net.sim;
+    const status = this.net.pathCheck(this.a, this.b);
     if (status !== 'ok') {
       seg.attempts++;
-      this.onRetry(status, seg.attempts);
+      const tr = sim.trace;
+      if (tr.messages) tr.emit('net.retry', { from: this.a.name, to: this.b.name, what: this.what, reason: status, attempt: seg.attempts });
       if (seg.attempts > MAX_RETRIES) {
         this.abort();
         this.onBroken();
         return;
       }
-      const rto = Math.min(RTO_MAX_US, Math.max(RTO_MIN_US, this.rttUs()) * 2 ** (seg.attempts - 1));
-      seg.atUs = this.sim.nowUs + rto;
+      const rto = Math.min(RTO_MAX_US, Math.max(RTO_MIN_US, this.net.baseRttUs(this.a, this.b)) * 2 ** (seg.attempts - 1));
+      seg.atUs = sim.nowUs + rto;
       this.arm();
       return;
     }
@@ -95,10 +115,12 @@ export class Channel {
       this.q = this.q.slice(this.head);
       this.head = 0;
     }
-    seg.deliver();
+    const tr = sim.trace;
+    if (tr.messages) tr.emitMessage(seg.id, this.a.name, this.b.name, seg.what, seg.sentUs);
+    seg.deliver(seg.arg);
     // the next segment may have been due already (it waited behind this one)
     const next = this.q[this.head];
-    if (next !== undefined && next.atUs < this.sim.nowUs) next.atUs = this.sim.nowUs;
+    if (next !== undefined && next.atUs < sim.nowUs) next.atUs = sim.nowUs;
     if (!this.broken && this.timer === null) this.arm();
   }
 }

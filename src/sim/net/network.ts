@@ -11,7 +11,7 @@ import { suspend, type Task } from '../kernel/task.js';
 import type { Micros } from '../kernel/time.js';
 import type { Host } from '../host/host.js';
 import type { Process } from '../host/process.js';
-import { Channel } from './channel.js';
+import { Channel, type ChannelPath, type Deliver } from './channel.js';
 import { distanceBetween, type Distance } from './domains.js';
 import { cutsOf, degradedLinksOf, describeNetFault, type HostSelector, type LinkDegradation, type NetFault } from './faults.js';
 import { DEFAULT_LATENCY, drawLinkProfile, type LatencyClass, type LatencyOverride, type LinkProfile } from './latency.js';
@@ -101,7 +101,7 @@ export interface NetworkOptions {
   overrides?: readonly LatencyOverride[];
 }
 
-export class Network {
+export class Network implements ChannelPath {
   private readonly hostList: Host[] = [];
   private readonly byName = new Map<string, Host>();
   private readonly classes: Record<Distance, LatencyClass>;
@@ -328,7 +328,8 @@ export class Network {
     return start + lat;
   }
 
-  private pathCheck(a: Host, b: Host): 'ok' | 'cut' | 'host-down' | 'lost' {
+  /** Can a segment from a to b get through now? (Draws the link's loss, if it is lossy.) */
+  pathCheck(a: Host, b: Host): 'ok' | 'cut' | 'host-down' | 'lost' {
     if (!b.powered) return 'host-down';
     if (a !== b && this.cutCount[a.index * this.cap + b.index] !== 0) return 'cut';
     const d = this.degradations[a.index * this.cap + b.index];
@@ -338,26 +339,17 @@ export class Network {
 
   /** A new TCP direction from a to b. */
   openChannel(a: Host, b: Host, what: string, onBroken: () => void): Channel {
-    return new Channel(
-      this.sim,
-      () => this.pathCheck(a, b),
-      () => this.baseRttUs(a, b),
-      onBroken,
-      (why, attempt) => {
-        if (this.sim.trace.messages) this.sim.trace.emit('net.retry', { from: a.name, to: b.name, what, reason: why, attempt });
-      },
-    );
+    return new Channel(this, a, b, what, onBroken);
   }
 
-  /** Send one segment on a channel; `deliver` runs at the receiver's host when it arrives. */
-  sendOn(ch: Channel, a: Host, b: Host, what: string, bytes: number, deliver: () => void): void {
+  /**
+   * Send one segment on a channel (from its host `a` to its host `b`); `deliver(arg)` runs at the
+   * receiver's host when it arrives (a function plus its argument: no closure per message).
+   */
+  sendOn(ch: Channel, what: string, bytes: number, deliver: Deliver, arg?: unknown): void {
     const id = ++this.msgSeq;
-    const tr = this.sim.trace;
     const sentUs = this.sim.nowUs;
-    ch.push(this.arrivalUs(a, b, bytes), () => {
-      if (tr.messages) tr.emitMessage(id, a.name, b.name, what, sentUs);
-      deliver();
-    });
+    ch.push(this.arrivalUs(ch.a, ch.b, bytes), id, sentUs, what, deliver, arg);
   }
 
   /**
@@ -421,7 +413,7 @@ export class Network {
           finish({ ok: false, error: new NetError('timeout', `${what} to ${to.label}: timed out`) }),
         );
         reqCh = this.openChannel(a, b, what, () => undefined);
-        this.sendOn(reqCh, a, b, what, opts.reqBytes ?? 0, () => {
+        this.sendOn(reqCh, what, opts.reqBytes ?? 0, () => {
           // at the server's host
           const l = to.alive ? (to.listener(`rpc:${what}`) as RpcListener | undefined) : undefined;
           if (!l) {
@@ -447,7 +439,7 @@ export class Network {
                 : (opts.respBytes ?? 0)
               : 0;
             respCh = this.openChannel(b, a, `${what}:resp`, () => undefined);
-            this.sendOn(respCh, b, a, `${what}:resp`, bytes, () => {
+            this.sendOn(respCh, `${what}:resp`, bytes, () => {
               if (r.ok) finish({ ok: true, value: r.value as Resp });
               else {
                 const e = r.error;
@@ -543,6 +535,8 @@ export class StreamEnd<Out, In> {
   private closeHandler: ((r: CloseReason) => void) | null = null;
   /** Withdraws the exit hook of `activate` once the end is closed (it does nothing after that). */
   private unhookExit: (() => void) | null = null;
+  /** Delivers one of our messages to the peer (made once per end, not per message). */
+  private toPeer: Deliver | null = null;
 
   constructor(
     private readonly net: Network,
@@ -587,8 +581,13 @@ export class StreamEnd<Out, In> {
     if (!this.open || this.ch === null) return false;
     const peer = this.peer as StreamEnd<Out, unknown> | null;
     if (peer === null) return false;
-    this.net.sendOn(this.ch, this.local.host, this.remote.host, this.what, bytes, () => peer.receive(msg, this as unknown as StreamEnd<unknown, unknown>));
+    this.net.sendOn(this.ch, this.what, bytes, (this.toPeer ??= this.makeToPeer()), msg);
     return true;
+  }
+
+  private makeToPeer(): Deliver {
+    const from = this as unknown as StreamEnd<unknown, unknown>;
+    return (msg) => (this.peer as StreamEnd<unknown, unknown>).receive(msg, from);
   }
 
   /** Close from this side: the peer sees EOF when the FIN arrives. */
@@ -614,6 +613,11 @@ export class StreamEnd<Out, In> {
       return;
     }
     const h = this.messageHandler;
+    // what `local.post(fn, inc)` does, without a closure when the process runs now
+    if (this.local.runsNow(this.inc)) {
+      if (h) h(msg as In);
+      return;
+    }
     this.local.post(() => {
       if (this.open && h) h(msg as In);
     }, this.inc);
@@ -632,7 +636,7 @@ export class StreamEnd<Out, In> {
     const peer = this.peer;
     if (!peer || this.ch === null) return;
     // the FIN travels in order behind the data already queued
-    this.net.sendOn(this.ch, this.local.host, this.remote.host, `${this.what}:${kind}`, 0, () => peer.closed('eof'));
+    this.net.sendOn(this.ch, `${this.what}:${kind}`, 0, () => peer.closed('eof'));
   }
 
   private closed(r: CloseReason): void {

@@ -35,7 +35,9 @@ export function datagramTransport<C>(self: Process, peers: readonly RaftPeer<C>[
       net.sendDatagram(self.host, peer.proc.host, what, bytes, () => {
         const p = peer.proc;
         if (!p.alive) return;
-        p.post(() => peer.node()?.receive(msg), p.incarnation);
+        // what `p.post(fn, p.incarnation)` does, without a closure when the process runs now
+        if (p.running) peer.node()?.receive(msg);
+        else p.post(() => peer.node()?.receive(msg), p.incarnation);
       });
     },
   };
