@@ -383,7 +383,8 @@ export class HistoryBuilder {
   private readonly operations: OperationEvent[] = [];
   private readonly warnings: WarningEvent[] = [];
   private readonly routers = new Map<string, SpanTrack<{ target: string | null; reason: string }>>();
-  private readonly pending = new Map<string, PendingOp>();
+  /** Operations in flight: client → op number → operation (no string key per record). */
+  private readonly pending = new Map<string, Map<number, PendingOp>>();
   private maxAckedWriteId = -1;
   private readonly staleOpen = new Map<string, StaleReadEpisode>();
   private readonly staleReads: StaleReadEpisode[] = [];
@@ -543,14 +544,19 @@ export class HistoryBuilder {
           p.writeId = rec.writeId;
           this.writes.invoke(rec.writeId, rec.client, t);
         }
-        this.pending.set(`${rec.client}#${rec.op}`, p);
+        let ops = this.pending.get(rec.client);
+        if (ops === undefined) {
+          ops = new Map();
+          this.pending.set(rec.client, ops);
+        }
+        ops.set(rec.op, p);
         return;
       }
       case 'client.complete': {
-        const key = `${rec.client}#${rec.op}`;
-        const p = this.pending.get(key);
+        const ops = this.pending.get(rec.client);
+        const p = ops?.get(rec.op);
         if (!p) return;
-        this.pending.delete(key);
+        (ops as Map<number, PendingOp>).delete(rec.op);
         this.buckets.add(t, rec.outcome);
         if (p.type === 'write') {
           if (p.writeId !== undefined) {

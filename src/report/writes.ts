@@ -101,8 +101,11 @@ export class WriteTable {
       this.rowDense[writeId] = r + 1;
     } else this.rowOf.set(writeId, r);
     const n = this.n;
-    for (const c of [this.idCol, this.invokeCol, this.completeCol, this.commitCol, this.branchCol, this.timelineCol, this.lsnCol, this.crashLostCol]) c.grow(n);
-    for (const c of [this.clientCol, this.outcomeCol, this.ackNodeCol, this.commitNodeCol]) c.grow(n);
+    // every column has the same capacity: grow them all only when the first is full
+    if (n > this.idCol.a.length) {
+      for (const c of [this.idCol, this.invokeCol, this.completeCol, this.commitCol, this.branchCol, this.timelineCol, this.lsnCol, this.crashLostCol]) c.grow(n);
+      for (const c of [this.clientCol, this.outcomeCol, this.ackNodeCol, this.commitNodeCol]) c.grow(n);
+    }
     this.idCol.a[r] = writeId;
     this.clientCol.a[r] = -1;
     this.invokeCol.a[r] = Number.NaN;

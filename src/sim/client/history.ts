@@ -22,7 +22,9 @@ interface Pending {
 export class ClientHistory {
   private nextWriteId = 1;
   private readonly opCounters = new Map<string, number>();
-  private readonly pending = new Map<string, Pending>();
+  /** Operations in flight: client → op number → operation (no string key per operation). */
+  private readonly pending = new Map<string, Map<number, Pending>>();
+  private pendingOps = 0;
   private closed = false;
 
   constructor(readonly sim: Sim) {}
@@ -40,14 +42,21 @@ export class ClientHistory {
     const rec: { client: string; op: number; type: 'write' | 'read'; writeId?: number } = { client, op, type };
     if (writeId !== undefined) rec.writeId = writeId;
     this.sim.trace.emit('client.invoke', rec);
-    this.pending.set(`${client}#${op}`, { client, op });
+    let ops = this.pending.get(client);
+    if (ops === undefined) {
+      ops = new Map();
+      this.pending.set(client, ops);
+    }
+    ops.set(op, { client, op });
+    this.pendingOps++;
     return op;
   }
 
   /** End an operation (exactly once; later calls for the same op are ignored). */
   complete(client: string, op: number, f: CompleteFields): void {
-    const key = `${client}#${op}`;
-    if (!this.pending.delete(key)) return;
+    const ops = this.pending.get(client);
+    if (ops === undefined || !ops.delete(op)) return;
+    this.pendingOps--;
     const rec: { client: string; op: number } & CompleteFields = { client, op, outcome: f.outcome };
     if (f.node !== undefined) rec.node = f.node;
     if (f.timeline !== undefined) rec.timeline = f.timeline;
@@ -58,12 +67,12 @@ export class ClientHistory {
   }
 
   get pendingCount(): number {
-    return this.pending.size;
+    return this.pendingOps;
   }
 
   /** End of run: every pending operation completes as info; nothing is recorded afterwards. */
   finish(reason = 'run ended while the operation was pending'): void {
-    const ps = [...this.pending.values()].sort((a, b) => (a.client < b.client ? -1 : a.client > b.client ? 1 : a.op - b.op));
+    const ps = [...this.pending.values()].flatMap((ops) => [...ops.values()]).sort((a, b) => (a.client < b.client ? -1 : a.client > b.client ? 1 : a.op - b.op));
     for (const p of ps) this.complete(p.client, p.op, { outcome: 'info', error: reason });
     this.closed = true;
   }
