@@ -106,6 +106,54 @@ export class RunningHash {
     }
   }
 
+  /**
+   * Mix a record: its time, kind, then each field's name and value — exactly `num(t)`, `str(k)`,
+   * then `str(key)`, `value(v)` per field, with the state kept in locals for the flat fields that
+   * make up nearly every record (strings and small integers); anything else goes through `value`.
+   */
+  record(t: number, k: string, o: Record<string, unknown>): void {
+    this.num(t);
+    let h1 = this.h1;
+    let h2 = this.h2;
+    for (let i = 0; i < k.length; i++) {
+      const c = k.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, 0x01000193);
+      h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+    }
+    h1 = Math.imul(h1 ^ 0xff, 0x01000193);
+    h2 = Math.imul(h2 ^ 0xff, 0x5bd1e995);
+    for (const key in o) {
+      for (let i = 0; i < key.length; i++) {
+        const c = key.charCodeAt(i);
+        h1 = Math.imul(h1 ^ c, 0x01000193);
+        h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+      }
+      h1 = Math.imul(h1 ^ 0xff, 0x01000193);
+      h2 = Math.imul(h2 ^ 0xff, 0x5bd1e995);
+      const v = o[key];
+      if (typeof v === 'string') {
+        for (let i = 0; i < v.length; i++) {
+          const c = v.charCodeAt(i);
+          h1 = Math.imul(h1 ^ c, 0x01000193);
+          h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+        }
+        h1 = Math.imul(h1 ^ 0xff, 0x01000193);
+        h2 = Math.imul(h2 ^ 0xff, 0x5bd1e995);
+      } else if (typeof v === 'number' && (v | 0) === v) {
+        h1 = Math.imul(Math.imul(h1 ^ v, 0x01000193) ^ 0x9e3779b9, 0x01000193);
+        h2 = Math.imul(Math.imul(h2 ^ 0x9e3779b9, 0x5bd1e995) ^ v, 0x5bd1e995);
+      } else {
+        this.h1 = h1;
+        this.h2 = h2;
+        this.value(v);
+        h1 = this.h1;
+        h2 = this.h2;
+      }
+    }
+    this.h1 = h1;
+    this.h2 = h2;
+  }
+
   digest(): string {
     return (this.h1 >>> 0).toString(16).padStart(8, '0') + (this.h2 >>> 0).toString(16).padStart(8, '0');
   }
@@ -135,14 +183,7 @@ export class Trace {
   /** Append a record stamped with the current true time. */
   emit<K extends TraceKind>(k: K, fields: TraceMap[K]): void {
     const t = this.now();
-    const h = this.hash;
-    h.num(t);
-    h.str(k);
-    const o = fields as Record<string, unknown>;
-    for (const key in o) {
-      h.str(key);
-      h.value(o[key]);
-    }
+    this.hash.record(t, k, fields as Record<string, unknown>);
     this.count++;
     if (this.kept !== null || this.listeners.length > 0) {
       const rec = { t, k, ...fields } as unknown as TraceRecord;
