@@ -96,6 +96,22 @@ export class Sim {
     return t;
   }
 
+  /**
+   * Schedule again a timer that has already fired (it left the queue when it ran), as `at(timeUs, fn)`
+   * would, reusing the object. For owners that keep one timer and re-arm it for every event (a TCP
+   * channel's next segment). A cancelled or pending timer may still be in the queue: not allowed.
+   */
+  rearmAt(t: Timer, timeUs: Micros, fn: () => void): Timer {
+    if (t.fn !== null || t.cancelled || t.owner !== null) throw new SimulationError('rearmAt: the timer has not fired');
+    const delayUs = timeUs - this._nowUs;
+    const d = delayUs > 0 ? Math.round(delayUs) : 0;
+    t.timeUs = this._nowUs + d;
+    t.seq = this.seq++;
+    t.fn = fn;
+    this.queue.push(t);
+    return t;
+  }
+
   /** Run `fn` at absolute true time `timeUs` (or now, if that is in the past). */
   at(timeUs: Micros, fn: () => void): Timer {
     return this.schedule(timeUs - this._nowUs, fn);

@@ -40,6 +40,8 @@ export class Channel {
   private q: Segment[] = [];
   private head = 0;
   private timer: Timer | null = null;
+  /** The timer that fired last (out of the queue), re-armed for the next segment instead of a new one. */
+  private spare: Timer | null = null;
   private lastAtUs = 0;
   private readonly fireBound = (): void => this.fire();
   broken = false;
@@ -67,6 +69,7 @@ export class Channel {
   /** Drop everything still queued (the connection is gone). */
   abort(): void {
     this.broken = true;
+    this.spare = null;
     this.q = [];
     this.head = 0;
     this.timer?.cancel();
@@ -87,10 +90,16 @@ export class Channel {
       }
       return;
     }
-    this.timer = this.net.sim.at(seg.atUs, this.fireBound);
+    const spare = this.spare;
+    if (spare !== null) {
+      this.spare = null;
+      this.timer = this.net.sim.rearmAt(spare, seg.atUs, this.fireBound);
+    } else this.timer = this.net.sim.at(seg.atUs, this.fireBound);
   }
 
   private fire(): void {
+    // this channel's timer just ran: it is out of the queue and can be armed again
+    this.spare = this.timer;
     this.timer = null;
     const seg = this.q[this.head];
     if (seg === undefined || this.broken) return;

@@ -348,7 +348,8 @@ export class Network implements ChannelPath {
    */
   sendOn(ch: Channel, what: string, bytes: number, deliver: Deliver, arg?: unknown): void {
     const id = ++this.msgSeq;
-    const sentUs = this.sim.nowUs;
+    // the send time is only read for the per-message record (kept 0 otherwise: no boxed number per segment)
+    const sentUs = this.sim.trace.messages ? this.sim.nowUs : 0;
     ch.push(this.arrivalUs(ch.a, ch.b, bytes), id, sentUs, what, deliver, arg);
   }
 
