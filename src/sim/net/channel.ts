@@ -37,8 +37,13 @@ class Segment {
 }
 
 export class Channel {
-  private q: Segment[] = [];
+  /**
+   * Segments in order in q[head..tail); slots before `head` are cleared. The array is reused when the
+   * channel drains (most channels carry one segment at a time: no new array per message).
+   */
+  private q: (Segment | undefined)[] = [];
   private head = 0;
+  private tail = 0;
   private timer: Timer | null = null;
   /** The timer that fired last (out of the queue), re-armed for the next segment instead of a new one. */
   private spare: Timer | null = null;
@@ -62,7 +67,7 @@ export class Channel {
     if (this.broken) return;
     const t = Math.max(atUs, this.lastAtUs);
     this.lastAtUs = t;
-    this.q.push(new Segment(t, id, sentUs, what, deliver, arg));
+    this.q[this.tail++] = new Segment(t, id, sentUs, what, deliver, arg);
     if (this.timer === null) this.arm();
   }
 
@@ -72,22 +77,21 @@ export class Channel {
     this.spare = null;
     this.q = [];
     this.head = 0;
+    this.tail = 0;
     this.timer?.cancel();
     this.timer = null;
   }
 
   get queued(): number {
-    return this.q.length - this.head;
+    return this.tail - this.head;
   }
 
   private arm(): void {
-    const seg = this.q[this.head];
+    const seg = this.head < this.tail ? this.q[this.head] : undefined;
     if (seg === undefined) {
       this.timer = null;
-      if (this.head > 0) {
-        this.q = [];
-        this.head = 0;
-      }
+      this.head = 0;
+      this.tail = 0;
       return;
     }
     const spare = this.spare;
@@ -101,7 +105,7 @@ export class Channel {
     // this channel's timer just ran: it is out of the queue and can be armed again
     this.spare = this.timer;
     this.timer = null;
-    const seg = this.q[this.head];
+    const seg = this.head < this.tail ? this.q[this.head] : undefined;
     if (seg === undefined || this.broken) return;
     const sim = this.net.sim;
     const status = this.net.pathCheck(this.a, this.b);
@@ -119,16 +123,17 @@ export class Channel {
       this.arm();
       return;
     }
-    this.head++;
-    if (this.head > 1024 && this.head * 2 > this.q.length) {
-      this.q = this.q.slice(this.head);
+    this.q[this.head++] = undefined;
+    if (this.head > 1024 && this.head * 2 > this.tail) {
+      this.q = this.q.slice(this.head, this.tail);
+      this.tail -= this.head;
       this.head = 0;
     }
     const tr = sim.trace;
     if (tr.messages) tr.emitMessage(seg.id, this.a.name, this.b.name, seg.what, seg.sentUs);
     seg.deliver(seg.arg);
     // the next segment may have been due already (it waited behind this one)
-    const next = this.q[this.head];
+    const next = this.head < this.tail ? this.q[this.head] : undefined;
     if (next !== undefined && next.atUs < sim.nowUs) next.atUs = sim.nowUs;
     if (!this.broken && this.timer === null) this.arm();
   }
