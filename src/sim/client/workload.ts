@@ -120,7 +120,8 @@ export class Writer extends ClientProcess {
     const op = h.invoke(name, 'write', writeId);
     let s: PgClientSession;
     try {
-      s = yield* this.ensureSession();
+      // the session in hand needs no task (ensureSession would return it at once)
+      s = this.session !== null && this.session.alive ? this.session : yield* this.ensureSession();
     } catch (e) {
       // never sent: certainly not applied
       h.complete(name, op, { outcome: 'fail', error: message(e) });
@@ -159,7 +160,8 @@ export class Reader extends ClientProcess {
     const op = h.invoke(name, 'read');
     let s: PgClientSession;
     try {
-      s = yield* this.ensureSession();
+      // the session in hand needs no task (ensureSession would return it at once)
+      s = this.session !== null && this.session.alive ? this.session : yield* this.ensureSession();
     } catch (e) {
       h.complete(name, op, { outcome: 'fail', error: message(e) });
       return;
