@@ -258,7 +258,8 @@ export class RaftNode<C> {
   private tick(): void {
     if (!this.running) return;
     this.scheduleTick();
-    if (this.blocked(() => this.tickBody())) return;
+    // (the test of blocked() first, so that a tick of a free loop makes no closure)
+    if (this.proc.sim.nowUs < this.blockedUntilUs && this.blocked(() => this.tickBody())) return;
     this.tickBody();
   }
 
