@@ -454,7 +454,8 @@ function actionsOf(f: FaultDecl, s: Scenario, world: World, clusters: ReadonlyMa
       return { actions: servers.map((p) => ({ kind: mode, process: `${p.host.name}/${p.name}` })), missing: servers.length === 0 ? `store "${storeName}" has no servers` : null };
     }
     case 'replay-pause':
-    case 'pg-start-fails': {
+    case 'pg-start-fails':
+    case 'patroni-stop': {
       const n = nodeName(a.node);
       return { actions: n.name === null ? [] : [{ kind: a.kind, node: n.name }], missing: n.missing };
     }

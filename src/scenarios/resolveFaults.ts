@@ -208,6 +208,7 @@ function checkAction(a: FaultActionInput, path: Path, ctx: FaultContext, ids: Ma
     }
     case 'replay-pause':
     case 'pg-start-fails':
+    case 'patroni-stop':
       checkNode(a.node, [...path, 'node'], ctx);
       return isRole(a.node) ? roleCluster(a.node, ctx) : names.nodes.get(a.node);
     case 'switchover': {

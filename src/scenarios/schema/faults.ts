@@ -100,6 +100,8 @@ const DcsOutage = z.strictObject({
 const ReplayPause = z.strictObject({ kind: z.literal('replay-pause'), node: nodeRef() });
 /** PostgreSQL fails to start on a node (a bad postgresql.conf) until the heal; a running server is untouched. */
 const PgStartFails = z.strictObject({ kind: z.literal('pg-start-fails'), node: nodeRef() });
+/** `systemctl stop patroni` (SIGTERM: Patroni stops PostgreSQL and hands the key over); healed by `systemctl start patroni`. */
+const PatroniStop = z.strictObject({ kind: z.literal('patroni-stop'), node: nodeRef() });
 
 // ---- operator actions (patronictl) --------------------------------------------------------------
 
@@ -166,6 +168,7 @@ const ACTIONS = [
   DcsOutage,
   ReplayPause,
   PgStartFails,
+  PatroniStop,
   Switchover,
   Failover,
   PauseCluster,

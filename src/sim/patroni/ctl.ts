@@ -387,7 +387,10 @@ export function registerPatroniOperations(world: World): void {
       const agent = world.findProcess(`${a.node}/patroni`) as PatroniAgent;
       agent.shutdown('SIGTERM by the nemesis');
       return () => {
-        agent.start('started again');
+        if (agent.start('started again') || !agent.alive) return;
+        // still shutting down (Ha.shutdown stops PostgreSQL first): `systemctl stop` waits for the
+        // unit to stop, so the `systemctl start` of the heal runs once it has exited
+        agent.atExit(() => void world.sim.schedule(0, () => agent.start('started again')));
       };
     },
     describe: (a) => `systemctl stop patroni on ${a.node} (SIGTERM)`,
