@@ -34,6 +34,7 @@ export type GeneratedAction =
   | { kind: 'disk-stall'; host: string; latency: string }
   | { kind: 'dcs-outage'; mode: 'pause' | 'crash' | 'isolate' }
   | { kind: 'replay-pause'; node: string }
+  | { kind: 'pg-start-fails'; node: string }
   | { kind: 'patroni-stop'; node: string }
   | { kind: 'switchover'; cluster?: string; candidate?: string }
   | { kind: 'failover'; cluster?: string; candidate: string }
@@ -64,7 +65,7 @@ export interface GeneratedSchedule {
 export const NETWORK_KINDS = ['isolate', 'split', 'cut', 'one-way', 'bridge', 'ring', 'degrade', 'flap'] as const;
 export const PROCESS_KINDS = ['crash', 'pause', 'patroni-stop', 'power-off', 'reset'] as const;
 export const CLOCK_DISK_KINDS = ['clock-step', 'clock-drift', 'disk-stall'] as const;
-export const MODEL_KINDS = ['dcs-outage', 'replay-pause'] as const;
+export const MODEL_KINDS = ['dcs-outage', 'replay-pause', 'pg-start-fails'] as const;
 export const OPERATOR_KINDS = ['switchover', 'failover', 'pause-cluster', 'restart', 'reinit'] as const;
 export const ALL_KINDS: readonly GeneratedKind[] = [...NETWORK_KINDS, ...PROCESS_KINDS, ...CLOCK_DISK_KINDS, ...MODEL_KINDS, ...OPERATOR_KINDS];
 /** One-shot actions: no duration. */
@@ -268,6 +269,8 @@ function actionArbs(space: FaultSpace, opts: Required<Pick<ScheduleOptions, 'rol
     },
     { kind: 'dcs-outage', weight: 1, arb: fc.constantFrom('pause' as const, 'crash' as const, 'isolate' as const).map((mode) => ({ kind: 'dcs-outage' as const, mode })) },
     { kind: 'replay-pause', weight: 1, arb: replicaRef.map((node) => ({ kind: 'replay-pause' as const, node })) },
+    // a start that fails matters only when PostgreSQL is (re)started: after a crash, a rewind, a restart
+    { kind: 'pg-start-fails', weight: 1, arb: nodeChoice.map((node) => ({ kind: 'pg-start-fails' as const, node })) },
     {
       kind: 'switchover',
       weight: 1,

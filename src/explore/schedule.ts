@@ -77,6 +77,7 @@ export function touchedHosts(space: FaultSpace, a: GeneratedAction): string[] | 
     case 'disk-stall':
       return selectorHosts(space, a.host);
     case 'replay-pause':
+    case 'pg-start-fails':
     case 'patroni-stop':
       return selectorHosts(space, a.node);
     case 'dcs-outage':
