@@ -88,7 +88,7 @@ export class WatchdogDevice extends Process {
   }
 
   /** WDIOC_SETTIMEOUT (also pings, as softdog does). */
-  setTimeout(by: Process, timeoutS: number): void {
+  ioctlSetTimeout(by: Process, timeoutS: number): void {
     if (this.openBy !== by) throw new WatchdogError('Watchdog device is closed');
     this.timeoutS = timeoutS;
     this.ping();
@@ -204,7 +204,7 @@ export class Watchdog {
       try {
         this.device.open(this.owner);
         this.deviceOpen = true;
-        actualTimeout = this.setTimeoutImpl();
+        actualTimeout = this.applyConfiguredTimeout();
       } catch (e) {
         if (!(e instanceof WatchdogError)) throw e;
         this.deviceOpen = false;
@@ -223,9 +223,9 @@ export class Watchdog {
   }
 
   /** `Watchdog._set_timeout` */
-  private setTimeoutImpl(): number | null {
+  private applyConfiguredTimeout(): number | null {
     if (!this.device) return null;
-    this.device.setTimeout(this.owner, this.config.timeout);
+    this.device.ioctlSetTimeout(this.owner, this.config.timeout);
     const actual = this.device.getTimeout();
     if (actual < this.config.loop_wait) {
       // 'loop_wait is too long for watchdog timeout': disable the unsafe watchdog
@@ -264,7 +264,7 @@ export class Watchdog {
           this.activateImpl();
         }
         if (this.config.timeout !== this.activeConfig.timeout && this.deviceOpen && this.device) {
-          this.device.setTimeout(this.owner, this.config.timeout);
+          this.device.ioctlSetTimeout(this.owner, this.config.timeout);
           this.emit('activated', this.device.getTimeout());
         }
         this.activeConfig = this.config;
