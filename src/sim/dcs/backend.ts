@@ -1,6 +1,7 @@
 // How a DCS backend is deployed into a world: its server processes on their hosts, and the client
 // library each Patroni node links (an `AbstractDCS`). Every backend directory exports one
 // `DcsBackendDefinition`; `registry.ts` lists them.
+import type { Host } from '../host/host.js';
 import type { Process } from '../host/process.js';
 import type { DcsBackendKind } from '../history/records.js';
 import type { World } from '../world.js';
@@ -50,4 +51,17 @@ export interface DcsBackendDefinition {
   /** Minimum and default number of server members. */
   readonly defaultMembers: number;
   deploy(world: World, spec: DcsDeploySpec): DcsDeployment;
+}
+
+/**
+ * Place one server process per member on its host, as a systemd unit: it starts again whenever
+ * its host boots. Returns them in member order.
+ */
+export function placeServers<M extends Process>(world: World, members: readonly DcsMemberSpec[], make: (host: Host, name: string, index: number) => M): M[] {
+  return members.map((ms, i) => {
+    const host = world.net.host(ms.host);
+    const m = make(host, ms.name, i);
+    host.onBoot(() => m.start('started at boot'));
+    return m;
+  });
 }

@@ -3,7 +3,7 @@
 import type { Process } from '../../host/process.js';
 import type { World } from '../../world.js';
 import type { DcsTiming } from '../abstract.js';
-import type { DcsBackendDefinition, DcsClientOptions, DcsDeploySpec, DcsDeployment } from '../backend.js';
+import { placeServers, type DcsBackendDefinition, type DcsClientOptions, type DcsDeploySpec, type DcsDeployment } from '../backend.js';
 import { clusterPrefix, KEYS } from '../raft/kvcluster.js';
 import { registerDcsOutage } from '../raft/outage.js';
 import { QuorumStoreRecorder, recordRaftQuorum } from '../raft/records.js';
@@ -45,12 +45,7 @@ export class ConsulDeployment implements DcsDeployment {
       servers: () => members,
       roleChanged: () => recordRaftQuorum(recorder, members),
     };
-    spec.members.forEach((ms, i) => {
-      const host = world.net.host(ms.host);
-      const m = new ConsulServer(host, ms.name, i, ctx);
-      members.push(m);
-      host.onBoot(() => m.start('started at boot'));
-    });
+    members.push(...placeServers(world, spec.members, (host, name, i) => new ConsulServer(host, name, i, ctx)));
     registerDcsOutage(world, this);
   }
 

@@ -2,7 +2,7 @@
 import type { Process } from '../../host/process.js';
 import type { World } from '../../world.js';
 import type { DcsTiming } from '../abstract.js';
-import type { DcsBackendDefinition, DcsClientOptions, DcsDeploySpec, DcsDeployment } from '../backend.js';
+import { placeServers, type DcsBackendDefinition, type DcsClientOptions, type DcsDeploySpec, type DcsDeployment } from '../backend.js';
 import type { RaftTiming } from '../raft/core.js';
 import { clusterPrefix, KEYS } from '../raft/kvcluster.js';
 import { registerDcsOutage } from '../raft/outage.js';
@@ -63,16 +63,9 @@ export class EtcdDeployment implements DcsDeployment {
       recorder,
       timing: etcdRaftTiming(opts),
       members: () => members,
-      roleChanged: () =>
-        recordRaftQuorum(recorder, members),
+      roleChanged: () => recordRaftQuorum(recorder, members),
     };
-    spec.members.forEach((ms, i) => {
-      const host = world.net.host(ms.host);
-      const m = new EtcdMember(host, ms.name, i, ctx);
-      members.push(m);
-      // etcd runs as a systemd unit: it starts again when its host boots
-      host.onBoot(() => m.start('started at boot'));
-    });
+    members.push(...placeServers(world, spec.members, (host, name, i) => new EtcdMember(host, name, i, ctx)));
     registerDcsOutage(world, this);
   }
 

@@ -2,7 +2,7 @@
 import type { Process } from '../../host/process.js';
 import type { World } from '../../world.js';
 import type { DcsTiming } from '../abstract.js';
-import type { DcsBackendDefinition, DcsClientOptions, DcsDeploySpec, DcsDeployment } from '../backend.js';
+import { placeServers, type DcsBackendDefinition, type DcsClientOptions, type DcsDeploySpec, type DcsDeployment } from '../backend.js';
 import { clusterPrefix, KEYS } from '../raft/kvcluster.js';
 import { registerDcsOutage } from '../raft/outage.js';
 import { QuorumStoreRecorder, recordRaftQuorum } from '../raft/records.js';
@@ -49,12 +49,7 @@ export class ZooKeeperDeployment implements DcsDeployment {
         return c && c.sessionId === id ? { sessionId: id, proc: c.proc, fire: (p: string) => c.fire(p) } : undefined;
       },
     };
-    spec.members.forEach((ms, i) => {
-      const host = world.net.host(ms.host);
-      const m = new ZkServer(host, ms.name, i, ctx);
-      members.push(m);
-      host.onBoot(() => m.start('started at boot'));
-    });
+    members.push(...placeServers(world, spec.members, (host, name, i) => new ZkServer(host, name, i, ctx)));
     registerDcsOutage(world, this);
   }
 
