@@ -2,20 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { consulBackend, type ConsulDeployment } from '../../../src/sim/dcs/consul/deploy.js';
 import type { Consul } from '../../../src/sim/dcs/consul/client.js';
-import { patroniLoop, quorumWorld, run } from '../quorum/helpers.js';
-import type { TraceRecord } from '../../../src/sim/kernel/trace.js';
+import { leaderRecs, quorumRecs, run, runningQuorum } from '../quorum/helpers.js';
 
-type Rec<K extends string> = Extract<TraceRecord, { k: K }>;
-const leaderRecs = (recs: readonly TraceRecord[]) => recs.filter((r): r is Rec<'dcs.leader'> => r.k === 'dcs.leader');
-const quorumRecs = (recs: readonly TraceRecord[]) => recs.filter((r): r is Rec<'dcs.quorum'> => r.k === 'dcs.quorum');
 
-function setup(seed: string, options: Record<string, unknown> = {}) {
-  const q = quorumWorld(consulBackend, { seed, options });
-  const dep = q.dep as ConsulDeployment;
-  const loops = q.clients.map((c, i) => run(q.patroni[i]!, 'loop', patroniLoop(c)));
-  q.world.run(40_000_000);
-  return { ...q, dep, stopLoops: () => loops.forEach((l) => l.cancel()) };
-}
+const setup = (seed: string, options: Record<string, unknown> = {}) => runningQuorum<ConsulDeployment>(consulBackend, 40_000_000, { seed, options });
 
 describe('consul', () => {
   it('elects a server leader and Patroni gets the key', () => {

@@ -3,20 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import { etcdBackend, type EtcdDeployment } from '../../../src/sim/dcs/etcd/deploy.js';
 import type { Etcd3 } from '../../../src/sim/dcs/etcd/client3.js';
-import { patroniLoop, quorumWorld, run } from '../quorum/helpers.js';
-import type { TraceRecord } from '../../../src/sim/kernel/trace.js';
+import { leaderRecs, quorumRecs, quorumWorld, run, runningQuorum } from '../quorum/helpers.js';
 
-type Rec<K extends string> = Extract<TraceRecord, { k: K }>;
-const quorumRecs = (recs: readonly TraceRecord[]) => recs.filter((r): r is Rec<'dcs.quorum'> => r.k === 'dcs.quorum');
-const leaderRecs = (recs: readonly TraceRecord[]) => recs.filter((r): r is Rec<'dcs.leader'> => r.k === 'dcs.leader');
 
-function setup(seed = 'etcd') {
-  const q = quorumWorld(etcdBackend, { seed });
-  const dep = q.dep as EtcdDeployment;
-  const loops = q.clients.map((c, i) => run(q.patroni[i]!, 'loop', patroniLoop(c)));
-  q.world.run(20_000_000);
-  return { ...q, dep, stopLoops: () => loops.forEach((l) => l.cancel()) };
-}
+const setup = (seed = 'etcd') => runningQuorum<EtcdDeployment>(etcdBackend, 20_000_000, { seed });
 
 describe('etcd v3', () => {
   it('elects its first leader within an election timeout or two', () => {

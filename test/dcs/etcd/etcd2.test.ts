@@ -1,19 +1,10 @@
 // etcd v2 API behind Patroni's etcd (v2) client: key TTLs expired by the leader's wall clock.
 import { describe, expect, it } from 'vitest';
 import { etcd2Backend, type EtcdDeployment } from '../../../src/sim/dcs/etcd/deploy.js';
-import { patroniLoop, quorumWorld, run } from '../quorum/helpers.js';
-import type { TraceRecord } from '../../../src/sim/kernel/trace.js';
+import { leaderRecs, run, runningQuorum } from '../quorum/helpers.js';
 
-type Rec<K extends string> = Extract<TraceRecord, { k: K }>;
-const leaderRecs = (recs: readonly TraceRecord[]) => recs.filter((r): r is Rec<'dcs.leader'> => r.k === 'dcs.leader');
 
-function setup(seed: string) {
-  const q = quorumWorld(etcd2Backend, { seed });
-  const dep = q.dep as EtcdDeployment;
-  const loops = q.clients.map((c, i) => run(q.patroni[i]!, 'loop', patroniLoop(c)));
-  q.world.run(30_000_000);
-  return { ...q, dep, stopLoops: () => loops.forEach((l) => l.cancel()) };
-}
+const setup = (seed: string) => runningQuorum<EtcdDeployment>(etcd2Backend, 30_000_000, { seed });
 
 describe('etcd v2', () => {
   it('Patroni takes the TTL leader key and renews it with prevValue', () => {

@@ -1,19 +1,10 @@
 // Kubernetes behind Patroni's DCS contract: API servers in front of etcd, client-side TTL.
 import { describe, expect, it } from 'vitest';
 import { kubernetesBackend, type KubernetesDeployment } from '../../../src/sim/dcs/kubernetes/deploy.js';
-import { patroniLoop, quorumWorld, run } from '../quorum/helpers.js';
-import type { TraceRecord } from '../../../src/sim/kernel/trace.js';
+import { leaderRecs, run, runningQuorum } from '../quorum/helpers.js';
 
-type Rec<K extends string> = Extract<TraceRecord, { k: K }>;
-const leaderRecs = (recs: readonly TraceRecord[]) => recs.filter((r): r is Rec<'dcs.leader'> => r.k === 'dcs.leader');
 
-function setup(seed: string) {
-  const q = quorumWorld(kubernetesBackend, { seed });
-  const dep = q.dep as KubernetesDeployment;
-  const loops = q.clients.map((c, i) => run(q.patroni[i]!, 'loop', patroniLoop(c)));
-  q.world.run(40_000_000);
-  return { ...q, dep, loops };
-}
+const setup = (seed: string) => runningQuorum<KubernetesDeployment>(kubernetesBackend, 40_000_000, { seed });
 
 describe('kubernetes', () => {
   it('Patroni takes and renews the leader ConfigMap', () => {
@@ -64,7 +55,7 @@ describe('kubernetes', () => {
 
   it('an etcd outage behind the API servers makes Patroni calls fail with DCSError', () => {
     const q = setup('outage');
-    q.loops.forEach((l) => l.cancel());
+    q.stopLoops();
     const c = q.clients.find((x) => x.name === q.dep.leaderHolder('demo'))!;
     for (const m of q.dep.etcd) m.crash('test');
     const t0 = q.world.nowUs;

@@ -6,6 +6,7 @@ import type { AbstractDCS, DcsTiming } from '../../../src/sim/dcs/abstract.js';
 import type { DcsBackendDefinition, DcsDeployment } from '../../../src/sim/dcs/backend.js';
 import type { Task } from '../../../src/sim/kernel/task.js';
 import type { Cluster } from '../../../src/sim/dcs/cluster.js';
+import type { TraceRecord } from '../../../src/sim/kernel/trace.js';
 
 export class Shell extends Process {
   protected onStart(): void {}
@@ -89,4 +90,22 @@ export function* patroniLoop(dcs: AbstractDCS, opts: { loops?: number; log?: (s:
     const holds = cluster?.leader_name === dcs.name;
     yield* dcs.watch(holds || !cluster?.leader_name ? null : (cluster.leader?.version ?? null), dcs.loopWaitMs);
   }
+}
+
+type Rec<K extends string> = Extract<TraceRecord, { k: K }>;
+/** The store's leader-key records (grants, renewals, expiries). */
+export const leaderRecs = (recs: readonly TraceRecord[]): Rec<'dcs.leader'>[] => recs.filter((r): r is Rec<'dcs.leader'> => r.k === 'dcs.leader');
+/** The store's own leadership records (its raft leader, or none). */
+export const quorumRecs = (recs: readonly TraceRecord[]): Rec<'dcs.quorum'>[] => recs.filter((r): r is Rec<'dcs.quorum'> => r.k === 'dcs.quorum');
+
+/** A quorum world with every Patroni running its loop, run until `untilUs` (the key is taken by then). */
+export function runningQuorum<D extends DcsDeployment>(
+  backend: DcsBackendDefinition,
+  untilUs: number,
+  opts: Parameters<typeof quorumWorld>[1] = {},
+): Omit<QuorumWorld, 'dep'> & { dep: D; stopLoops: () => void } {
+  const q = quorumWorld(backend, opts);
+  const loops = q.clients.map((c, i) => run(q.patroni[i] as Shell, 'loop', patroniLoop(c)));
+  q.world.run(untilUs);
+  return { ...q, dep: q.dep as D, stopLoops: () => loops.forEach((l) => l.cancel()) };
 }

@@ -2,20 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { zookeeperBackend, type ZooKeeperDeployment } from '../../../src/sim/dcs/zookeeper/deploy.js';
 import type { ZooKeeper } from '../../../src/sim/dcs/zookeeper/client.js';
-import { patroniLoop, quorumWorld, run } from '../quorum/helpers.js';
-import type { TraceRecord } from '../../../src/sim/kernel/trace.js';
+import { leaderRecs, quorumRecs, run, runningQuorum } from '../quorum/helpers.js';
 
-type Rec<K extends string> = Extract<TraceRecord, { k: K }>;
-const leaderRecs = (recs: readonly TraceRecord[]) => recs.filter((r): r is Rec<'dcs.leader'> => r.k === 'dcs.leader');
-const quorumRecs = (recs: readonly TraceRecord[]) => recs.filter((r): r is Rec<'dcs.quorum'> => r.k === 'dcs.quorum');
 
-function setup(seed: string) {
-  const q = quorumWorld(zookeeperBackend, { seed });
-  const dep = q.dep as ZooKeeperDeployment;
-  const loops = q.clients.map((c, i) => run(q.patroni[i]!, 'loop', patroniLoop(c)));
-  q.world.run(40_000_000);
-  return { ...q, dep, stopLoops: () => loops.forEach((l) => l.cancel()) };
-}
+const setup = (seed: string) => runningQuorum<ZooKeeperDeployment>(zookeeperBackend, 40_000_000, { seed });
 
 describe('zookeeper', () => {
   it('forms an ensemble and Patroni holds the ephemeral leader znode', () => {
