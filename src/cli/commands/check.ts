@@ -8,12 +8,12 @@ import { coverageTable } from '../../explore/coverage.js';
 import { parseUntil, UNTIL_HELP, UNTIL_TARGETS, type UntilTarget } from '../../explore/property.js';
 import { parseShard, shardLabel, type Shard } from '../../parallel/shard.js';
 import { defaultWorkers } from '../../parallel/pool.js';
-import { formatDiagnostic, ScenarioCannotRunError, ScenarioInputError } from '../../scenarios/errors.js';
+import { formatDiagnostic } from '../../scenarios/errors.js';
 import { parseDuration } from '../../scenarios/units.js';
 import { CliError, EXIT } from '../exitCodes.js';
 import type { CliIo } from '../io.js';
 import { Progress } from '../progress.js';
-import { loadScenarios, printDiagnostics, reportFailures } from '../scenarioFiles.js';
+import { loadScenarios, reportFailures, reportScenarioError } from '../scenarioFiles.js';
 import type { CommandModule } from './types.js';
 
 interface CheckCliOptions {
@@ -172,16 +172,7 @@ export const checkCommand: CommandModule = {
             progress.update(e.phase === 'search' ? `searching: ${e.done}/${e.total} schedules` : `shrinking: ${e.runs} runs, ${e.failing} still failing`),
         }).catch((e: unknown) => {
           progress.clear();
-          if (e instanceof ScenarioInputError) {
-            printDiagnostics(io, e.diagnostics);
-            ctx.setExit(EXIT.badInput);
-            return null;
-          }
-          if (e instanceof ScenarioCannotRunError) {
-            for (const d of e.diagnostics) io.err(`${formatDiagnostic(d)} (cannot run)\n`);
-            ctx.setExit(EXIT.cannot);
-            return null;
-          }
+          if (reportScenarioError(io, ctx, e) !== null) return null;
           throw e instanceof CliError ? e : new CliError(`haywire check: ${(e as Error).message}`, EXIT.cannot);
         });
         progress.clear();

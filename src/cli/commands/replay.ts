@@ -12,12 +12,12 @@ import { renderFrame, runInteractive, type TerminalStreams } from '../../replay/
 import { parseSeek } from '../../replay/state.js';
 import { fmtTime } from '../../replay/text.js';
 import { TRACE_FORMAT, TraceFileError } from '../../report/traceFile.js';
-import { formatDiagnostic, ScenarioCannotRunError, ScenarioInputError } from '../../scenarios/errors.js';
+import { formatDiagnostic } from '../../scenarios/errors.js';
 import type { SimulateOptions } from '../../scenarios/simulate.js';
 import { formatDuration } from '../../scenarios/units.js';
 import { CliError, EXIT } from '../exitCodes.js';
 import { Progress } from '../progress.js';
-import { loadScenarios, printDiagnostics, reportFailures } from '../scenarioFiles.js';
+import { loadScenarios, reportFailures, reportScenarioError } from '../scenarioFiles.js';
 import type { CommandContext, CommandModule } from './types.js';
 
 /** The terminal the interactive replay draws on. */
@@ -108,16 +108,7 @@ function load(file: string, opts: ReplayOptions, ctx: CommandContext, deps: Repl
     return model;
   } catch (e) {
     progress.clear();
-    if (e instanceof ScenarioInputError) {
-      printDiagnostics(io, e.diagnostics);
-      ctx.setExit(EXIT.badInput);
-      return null;
-    }
-    if (e instanceof ScenarioCannotRunError) {
-      for (const d of e.diagnostics) io.err(`${formatDiagnostic(d)} (cannot run)\n`);
-      ctx.setExit(EXIT.cannot);
-      return null;
-    }
+    if (reportScenarioError(io, ctx, e) !== null) return null;
     throw e;
   }
 }

@@ -1,14 +1,14 @@
 // `haywire run [file|dir...]`: run scenarios (default: the built-in library), print the report,
 // write --json / --junit / --html / --trace, and exit 0 (all expectations hold), 1 (one failed or
 // an unexpected incident), 2 (bad input) or 3 (haywire cannot run it).
-import { formatDiagnostic, ScenarioCannotRunError, ScenarioInputError } from '../../scenarios/errors.js';
+import { formatDiagnostic } from '../../scenarios/errors.js';
 import { formatDuration } from '../../scenarios/units.js';
 import { EXIT } from '../exitCodes.js';
 import type { CliIo } from '../io.js';
 import { displayPath, expandScenarioPaths, libraryDir } from '../paths.js';
 import { pipelineStatus, traceFileFor, type RunRequest, type ScenarioOutcome } from '../pipeline.js';
 import { Progress } from '../progress.js';
-import { loadScenarios, printDiagnostics, reportFailures } from '../scenarioFiles.js';
+import { loadScenarios, reportFailures, reportScenarioError } from '../scenarioFiles.js';
 import type { CommandContext, CommandModule } from './types.js';
 
 export interface RunOptions {
@@ -74,15 +74,9 @@ export function runScenarios(paths: readonly string[], opts: RunOptions, ctx: Co
       if (outcome.verdict === 'fail') ctx.setExit(EXIT.failed);
     } catch (e) {
       progress.clear();
-      if (e instanceof ScenarioInputError) {
-        printDiagnostics(io, e.diagnostics);
-        report.rows.push({ file: s.file, covers: s.covers, verdict: 'invalid', incidents: [] });
-        ctx.setExit(EXIT.badInput);
-      } else if (e instanceof ScenarioCannotRunError) {
-        for (const d of e.diagnostics) io.err(`${formatDiagnostic(d)} (cannot run)\n`);
-        report.rows.push({ file: s.file, covers: s.covers, verdict: 'cannot run', incidents: [] });
-        ctx.setExit(EXIT.cannot);
-      } else throw e;
+      const verdict = reportScenarioError(io, ctx, e);
+      if (verdict === null) throw e;
+      report.rows.push({ file: s.file, covers: s.covers, verdict, incidents: [] });
     }
   });
   status.pipeline.write(report.outcomes, { json: opts.json, junit: opts.junit, html: opts.html });

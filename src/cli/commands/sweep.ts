@@ -4,14 +4,14 @@
 import { writeFileSync } from 'node:fs';
 import { defaultWorkers } from '../../parallel/pool.js';
 import { parseShard, type Shard } from '../../parallel/shard.js';
-import { formatDiagnostic, ScenarioCannotRunError, ScenarioInputError } from '../../scenarios/errors.js';
+import { ScenarioInputError } from '../../scenarios/errors.js';
 import { GridError } from '../../sweep/grid.js';
 import { writeSweepHtml } from '../../sweep/html.js';
 import { sweep, type SweepReport } from '../../sweep/sweep.js';
 import { sweepTable } from '../../sweep/table.js';
 import { CliError, EXIT } from '../exitCodes.js';
 import { Progress } from '../progress.js';
-import { loadScenarios, printDiagnostics, reportFailures } from '../scenarioFiles.js';
+import { loadScenarios, reportFailures, reportScenarioError } from '../scenarioFiles.js';
 import type { CommandModule } from './types.js';
 
 interface SweepCliOptions {
@@ -91,17 +91,8 @@ export const sweepCommand: CommandModule = {
         } catch (e) {
           progress.clear();
           if (e instanceof GridError) throw new CliError(e.message, EXIT.badInput);
-          if (e instanceof ScenarioInputError) {
-            io.err('a grid point does not validate:\n');
-            printDiagnostics(io, e.diagnostics);
-            ctx.setExit(EXIT.badInput);
-            return;
-          }
-          if (e instanceof ScenarioCannotRunError) {
-            for (const d of e.diagnostics) io.err(`${formatDiagnostic(d)} (cannot run)\n`);
-            ctx.setExit(EXIT.cannot);
-            return;
-          }
+          if (e instanceof ScenarioInputError) io.err('a grid point does not validate:\n');
+          if (reportScenarioError(io, ctx, e) !== null) return;
           throw e;
         }
         progress.clear();
